@@ -1,0 +1,78 @@
+"""Parse source files (brochure PDFs, web pages, Markdown, bulk records) into project records.
+
+Knows nothing of storage or vectors: `parse_file()` takes a path and returns plain data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.record import (
+    AREAS,
+    SECTION_KINDS,
+    SECTION_NAMES,
+    IngestError,
+    ParseResult,
+    ProjectRecord,
+    Section,
+)
+
+SUFFIX_KINDS = {
+    ".pdf": "pdf",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "markdown",
+    ".jsonl": "jsonl",
+    ".json": "json",
+    ".csv": "csv",
+}
+
+__all__ = [
+    "AREAS",
+    "SECTION_KINDS",
+    "SECTION_NAMES",
+    "SUFFIX_KINDS",
+    "IngestError",
+    "ParseResult",
+    "ProjectRecord",
+    "Section",
+    "parse_file",
+    "source_kind",
+]
+
+
+def source_kind(path: str | Path) -> str:
+    """The parser kind for a file name; IngestError for a type we do not read."""
+    kind = SUFFIX_KINDS.get(Path(path).suffix.lower())
+    if kind is None:
+        supported = ", ".join(sorted(SUFFIX_KINDS))
+        raise IngestError(str(path), f"unsupported file type (supported: {supported})")
+    return kind
+
+
+def parse_file(path: str | Path, data: bytes | None = None) -> ParseResult:
+    """Parse one file into project records; raises IngestError when nothing can be read."""
+    path = Path(path)
+    kind = source_kind(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise IngestError(str(path), f"cannot read file: {error.strerror or error}") from error
+    if not data.strip():
+        raise IngestError(str(path), "empty file")
+    if kind == "pdf":
+        from ingest import pdf_brochure as parser
+    elif kind == "html":
+        from ingest import html_page as parser
+    elif kind == "markdown":
+        from ingest import markdown_text as parser
+    else:
+        from ingest import bulk_records as parser
+    result = parser.parse(str(path), data)
+    result.kind = kind
+    if not result.records and not result.problems:
+        raise IngestError(str(path), "no projects found in this file")
+    return result
