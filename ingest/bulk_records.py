@@ -1,0 +1,247 @@
+"""Bulk project records: JSON Lines, JSON (a list, or {"projects": [...]}) and CSV tables.
+
+Every record needs a title and some text (a text field or sections). Known fields are taken by
+their English or German names; keys named like brochure sections become sections. A broken
+line or an incomplete record is reported as a problem while the other records are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+from ingest.headings import field_name, normalise_label, section_kind, split_list
+from ingest.record import SECTION_NAMES, IngestError, ParseResult, ProjectRecord, Section
+from ingest.textclean import clean_text, decode_text
+
+_TITLE_KEYS = ("title", "titel", "projekttitel", "projektname", "projekt", "name")
+_TEXT_KEYS = ("text", "description", "beschreibung", "projektbeschreibung", "body")
+_SECTIONS_KEYS = ("sections", "abschnitte")
+_LIST_KEYS = ("projects", "projekte", "records", "items")
+# English field names; German labels are recognised by headings.field_name().
+_ENGLISH_FIELDS = {
+    "area": "area", "organisation": "organisation", "organization": "organisation", "town": "town",
+    "city": "town", "target groups": "target_groups", "targetgroups": "target_groups",
+    "partners": "partners", "contact": "contact", "period": "period", "summary": "summary",
+}  # fmt: skip
+_LIST_FIELDS = ("target_groups", "partners")
+_TEXT_HEADING = "Beschreibung"
+
+
+class _RecordProblem(ValueError):
+    """A record that cannot become a project; the caller adds file and place."""
+
+
+def parse(path: str, data: bytes) -> ParseResult:
+    """Read every record of a .jsonl, .json or .csv file."""
+    text = decode_text(data, path)
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return _parse_csv(path, text)
+    if suffix == ".jsonl":
+        return _parse_jsonl(path, text)
+    return _parse_json(path, text)
+
+
+def _key(name: str) -> str:
+    return normalise_label(str(name)).replace("_", " ").replace("-", " ")
+
+
+def _parse_jsonl(path: str, text: str) -> ParseResult:
+    result = ParseResult(records=[], kind="jsonl")
+    # Split on newlines only: JSON strings may hold U+2028, which str.splitlines() would cut at.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            reason = f"not valid JSON: {error.msg} (column {error.colno})"
+            result.problems.append(IngestError(path, reason, f"line {number}"))
+            continue
+        _add_record(result, path, value, f"line {number}")
+    if not result.records and _is_whole_json(text):
+        return _parse_json(path, text)  # a pretty-printed JSON document named .jsonl
+    return result
+
+
+def _is_whole_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def _parse_json(path: str, text: str) -> ParseResult:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.msg == "Extra data" and text.lstrip().startswith("{"):
+            return _parse_jsonl(path, text)  # JSON Lines named .json
+        raise IngestError(
+            path, f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}"
+        ) from error
+    result = ParseResult(records=[], kind="json")
+    for number, value in enumerate(_json_records(path, document), start=1):
+        _add_record(result, path, value, f"record {number}")
+    return result
+
+
+def _json_records(path: str, document: object) -> list:
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        for key in _LIST_KEYS:
+            if isinstance(document.get(key), list):
+                return document[key]
+        if any(_key(k) in _TITLE_KEYS for k in document):
+            return [document]  # a single project
+        keys = ", ".join(repr(k) for k in list(document)[:10]) or "none"
+        raise IngestError(
+            path, f'expected a list of projects or {{"projects": [...]}}; the object has keys {keys}'
+        )
+    raise IngestError(path, f"expected a list of projects, found a JSON {type(document).__name__}")
+
+
+def _add_record(result: ParseResult, path: str, value: object, location: str) -> None:
+    if not isinstance(value, dict):
+        kind = "list" if isinstance(value, list) else type(value).__name__
+        result.problems.append(
+            IngestError(path, f"expected a project object {{...}}, found a {kind}", location)
+        )
+        return
+    try:
+        result.records.append(_record_from_mapping(value))
+    except _RecordProblem as problem:
+        result.problems.append(IngestError(path, str(problem), location))
+
+
+def _parse_csv(path: str, text: str) -> ParseResult:
+    lines = text.split("\n")
+    delimiter, skip = _csv_delimiter(lines)
+    reader = csv.reader(io.StringIO("\n".join(lines[skip:]), newline=""), delimiter=delimiter)
+    header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+    if header is None:
+        raise IngestError(path, "no header row")
+    header = [cell.strip() for cell in header]
+    if not any(_key(name) in _TITLE_KEYS for name in header):
+        found = ", ".join(repr(name) for name in header if name) or "none"
+        raise IngestError(
+            path, f"no title column (found columns {found}); name one column 'title' or 'titel'"
+        )
+    result = ParseResult(records=[], kind="csv")
+    while True:
+        line = reader.line_num + skip + 1
+        try:
+            row = next(reader, None)
+        except csv.Error as error:
+            result.problems.append(IngestError(path, f"cannot read this row: {error}", f"line {line}"))
+            break  # the reader cannot resume after a malformed row
+        if row is None:
+            break
+        if not any(cell.strip() for cell in row):
+            continue
+        if any(cell.strip() for cell in row[len(header) :]):
+            reason = f"the row has {len(row)} cells but the header has {len(header)} columns"
+            result.problems.append(IngestError(path, reason, f"line {line}"))
+            continue
+        _add_record(result, path, dict(zip(header, row, strict=False)), f"line {line}")
+    return result
+
+
+def _csv_delimiter(lines: list[str]) -> tuple[str, int]:
+    """The delimiter of the header line (";" from German spreadsheets, ","), and lines to skip."""
+    first = next((line for line in lines if line.strip()), "")
+    match = re.fullmatch(r"\s*sep=(.)\s*", first)
+    if match:  # spreadsheet programs may write "sep=;" above the header
+        return match.group(1), lines.index(first) + 1
+    unquoted = re.sub(r'"[^"]*"', "", first)
+    return max((",", ";", "\t"), key=unquoted.count), 0
+
+
+def _record_from_mapping(values: dict) -> ProjectRecord:
+    """One project from a record's keys and values; raises _RecordProblem when title or text is missing."""
+    by_key = {_key(k): (str(k), v) for k, v in values.items() if not _is_empty(v)}
+    title = next((_as_text(by_key[k][1]) for k in _TITLE_KEYS if k in by_key), "")
+    if not title:
+        raise _RecordProblem("no title: each record needs a 'title' (or 'titel') field")
+    record = ProjectRecord(title=title.replace("\n", " "))
+    text = next((_as_text(by_key[k][1]) for k in _TEXT_KEYS if k in by_key), "")
+    used = set(_TITLE_KEYS) | set(_TEXT_KEYS)
+    for key, (name, value) in by_key.items():
+        if key in used:
+            continue
+        if key in _SECTIONS_KEYS:
+            record.sections.extend(_sections(value))
+        elif not _set_field(record, _ENGLISH_FIELDS.get(key) or field_name(name), value):
+            kind = section_kind(name)
+            if kind:
+                record.sections.append(Section(kind=kind, heading=name.strip(), text=_as_text(value)))
+            else:
+                record.extra[name] = _as_text(value)
+    record.sections = [section for section in record.sections if section.text]
+    if text and record.sections and not record.summary:
+        record.summary = text
+    elif text:
+        record.sections.insert(0, Section(kind="other", heading=_TEXT_HEADING, text=text))
+    if not record.sections and not record.summary:
+        raise _RecordProblem(
+            f"'{title}': no text: give 'text', 'description' or 'beschreibung' (or sections)"
+        )
+    return record
+
+
+def _set_field(record: ProjectRecord, name: str | None, value: object) -> bool:
+    if name is None:
+        return False
+    if name in _LIST_FIELDS:
+        items = value if isinstance(value, list) else split_list(_as_text(value))
+        setattr(record, name, [text for text in (_as_text(item) for item in items) if text])
+    else:
+        setattr(record, name, _as_text(value, joiner=", ") or None)
+    return True
+
+
+def _sections(value: object) -> list[Section]:
+    """Sections given as {"Herangehensweise": "...", ...} or [{"heading": ..., "text": ...}, ...]."""
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        try:
+            value = json.loads(value)  # a CSV cell holding a JSON object
+        except json.JSONDecodeError as error:
+            raise _RecordProblem(f"the sections cell is not valid JSON: {error.msg}") from error
+    if isinstance(value, dict):
+        pairs = [(str(heading), text) for heading, text in value.items()]
+    elif isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        pairs = [
+            (str(item.get("heading") or SECTION_NAMES.get(item.get("kind"), "")), item.get("text"))
+            for item in value
+        ]
+    else:
+        raise _RecordProblem(
+            'sections must be an object {"Herangehensweise": "...", ...} or a list of {heading, text}'
+        )
+    return [
+        Section(
+            kind=section_kind(heading) or "other",
+            heading=heading.strip() or _TEXT_HEADING,
+            text=_as_text(text),
+        )
+        for heading, text in pairs
+        if not _is_empty(text)
+    ]
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str | list | dict) and not value)
+
+
+def _as_text(value: object, joiner: str = "\n") -> str:
+    if isinstance(value, list):
+        return clean_text(joiner.join(_as_text(item) for item in value))
+    if isinstance(value, dict):
+        return clean_text(json.dumps(value, ensure_ascii=False))
+    return clean_text(str(value)) if value is not None else ""
