@@ -1,0 +1,370 @@
+"""Brochure PDFs of good-practice projects: one record per project, from the page layout.
+
+A project starts at a large (usually bold) title and is recognised by what follows it: an info
+block of labelled fields (Träger:, Ort:, ...) or known section headings. Large text without that
+evidence is a cover, foreword, table of contents, area divider or imprint. Running headers,
+footers and page numbers are removed before reading; two-column pages are read column by column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pymupdf
+
+from ingest.headings import field_name, section_kind, split_list
+from ingest.hyphenation import WordEvidence, join_all
+from ingest.pdf_layout import (
+    LayoutContext,
+    TextLine,
+    assign_column_edges,
+    body_size,
+    lines_to_text,
+    page_lines,
+    reading_order,
+    split_running_text,
+    typical_leading,
+)
+from ingest.record import AREAS, IngestError, ParseResult, ProjectRecord, Section
+from ingest.textclean import clean_text
+
+# Titles of pages that are never projects.
+_NOT_PROJECT = re.compile(
+    r"^(inhalt|inhaltsverzeichnis|vorwort|grußwort|grusswort|geleitwort|einleitung|editorial|"
+    r"impressum|herausgeber|danksagung|dank|anhang|notizen|bildnachweis|quellen|literatur|"
+    r"kontakte|adressen|register|übersicht)\b",
+    re.I,
+)
+_AREA_WORDS = {
+    "Bildung": re.compile(r"\bbildung", re.I),
+    "Gesundheit": re.compile(r"\bgesundheit", re.I),
+    "Gesellschaft": re.compile(r"\bgesellschaft", re.I),
+    "Arbeitsmarkt": re.compile(r"\b(arbeit|beruf|beschäftigung)", re.I),
+}
+_LABEL = re.compile(r"^([^\W\d_][\w /-]{0,38}?)\s*:\s*(.*)$")
+assert set(_AREA_WORDS) == set(AREAS)
+
+
+def area_name(text: str) -> str | None:
+    """The area a short text names ("Handlungsfeld Bildung" → "Bildung"), if exactly one."""
+    found = {area for area, pattern in _AREA_WORDS.items() if pattern.search(text)}
+    return found.pop() if len(found) == 1 and len(text.split()) <= 5 else None
+
+
+def parse(path: str, data: bytes) -> ParseResult:
+    """Parse a brochure PDF into project records; IngestError when it cannot be read at all."""
+    pages, heights, problems = _read_pages(path, data)
+    running = split_running_text(pages, heights)
+    hints = [next((a for a in map(area_name, (line.text for line in lines)) if a), None) for lines in running]
+    stream = [line for lines in pages for line in reading_order(lines)]
+    reader = BrochureReader(stream, hints)
+    records = reader.records()
+    if not records:
+        raise IngestError(
+            path,
+            "no projects recognised: expected pages with a large title followed by info fields "
+            "(Träger:, Ort:, ...) or section headings (Herangehensweise, Mehrwert, ...)",
+        )
+    return ParseResult(records=records, problems=problems)
+
+
+def _open(path: str, data: bytes) -> pymupdf.Document:
+    try:
+        document = pymupdf.open(stream=data, filetype="pdf")
+    except (RuntimeError, ValueError) as error:
+        raise IngestError(path, f"not a readable PDF: {error}") from error
+    if document.needs_pass:
+        document.close()
+        raise IngestError(path, "encrypted PDF — remove the password first")
+    if document.is_repaired and b"%%EOF" not in data[-2048:]:
+        document.close()
+        raise IngestError(path, "not a readable PDF: the file is truncated — copy or download it again")
+    if document.page_count == 0:
+        document.close()
+        raise IngestError(path, "not a readable PDF: it has no pages")
+    return document
+
+
+def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[float], list[IngestError]]:
+    """Text lines and height of every page, and problems with pages that hold no text."""
+    pages: list[list[TextLine]] = []
+    heights: list[float] = []
+    problems: list[IngestError] = []
+    scanned: list[int] = []
+    with _open(path, data) as document:
+        for index, page in enumerate(document):
+            try:
+                lines = page_lines(page, index)
+            except RuntimeError as error:
+                problems.append(IngestError(path, f"page text cannot be read: {error}", f"page {index + 1}"))
+                lines = []
+            if not lines and page.get_images():
+                scanned.append(index + 1)
+            pages.append(lines)
+            heights.append(page.rect.height)
+    if not any(pages):
+        if scanned:
+            raise IngestError(path, "no text layer — scanned document? Run OCR first.", f"page {scanned[0]}")
+        raise IngestError(path, "empty PDF: no text on any page")
+    if scanned:
+        where = ("page " if len(scanned) == 1 else "pages ") + ", ".join(map(str, scanned))
+        problems.append(
+            IngestError(path, "no text layer (scanned?) — these pages were skipped; run OCR", where)
+        )
+    return pages, heights, problems
+
+
+@dataclass
+class Title:
+    start: int  # index of its first line in the stream
+    end: int  # index after its last line
+    text: str
+    kicker: str | None = None  # a small line set right above the title, like "BILDUNG"
+
+
+@dataclass
+class HeadedPart:
+    """A heading (one or more lines) and the body lines under it."""
+
+    heading: list[TextLine]
+    lines: list[TextLine] = field(default_factory=list)
+
+
+@dataclass
+class FieldValue:
+    name: str
+    label: TextLine
+    lines: list[str] = field(default_factory=list)
+    value_x: float | None = None
+    last: TextLine | None = None
+
+
+class BrochureReader:
+    """Reads the ordered lines of a whole brochure into project records."""
+
+    def __init__(self, stream: list[TextLine], header_areas: list[str | None]):
+        self.stream = stream
+        self.header_areas = header_areas
+        self.body = body_size([stream])
+        self.title_size = self.body * 1.35
+        self.body_color = _body_color(stream, self.body)
+        edges = assign_column_edges(stream)
+        evidence = WordEvidence.from_lines(line.text for line in stream)
+        self.context = LayoutContext(edges, typical_leading(stream, self.body), evidence)
+
+    def records(self) -> list[ProjectRecord]:
+        titles = self.titles()
+        lines_per_page = Counter(line.page for line in self.stream)
+        records: list[ProjectRecord] = []
+        area: str | None = None
+        in_project = False
+        for number, title in enumerate(titles):
+            end = titles[number + 1].start if number + 1 < len(titles) else len(self.stream)
+            end -= 1 if number + 1 < len(titles) and titles[number + 1].kicker else 0
+            segment = self.stream[title.end : end]
+            record = self.read_project(title, segment)
+            page_lines_count = lines_per_page[self.stream[title.start].page]
+            if _is_project(record, title):
+                record.area = record.area or _first_area(title.kicker) or self.header_area(title) or area
+                records.append(record)
+                in_project = True
+            elif _is_divider(title, page_lines_count):
+                area = area_name(title.text) or title.text
+                in_project = False
+            elif in_project and not _NOT_PROJECT.match(title.text):
+                _append_as_section(records[-1], title, record)  # large type inside a project
+            else:
+                in_project = False
+        return records
+
+    def header_area(self, title: Title) -> str | None:
+        return self.header_areas[self.stream[title.start].page]
+
+    def is_title_line(self, line: TextLine) -> bool:
+        if line.size < self.title_size or not any(c.isalpha() for c in line.text):
+            return False
+        return line.bold or line.size >= self.body * 1.7
+
+    def titles(self) -> list[Title]:
+        """Runs of large lines (a title may wrap), each with the kicker line above it."""
+        titles: list[Title] = []
+        index = 0
+        while index < len(self.stream):
+            line = self.stream[index]
+            if not self.is_title_line(line):
+                index += 1
+                continue
+            end = index + 1
+            while end < len(self.stream) and self._continues_title(self.stream[end - 1], self.stream[end]):
+                end += 1
+            text = join_all((item.text for item in self.stream[index:end]), self.context.evidence)
+            titles.append(Title(index, end, clean_text(text), self._kicker(index)))
+            index = end
+        return titles
+
+    def _continues_title(self, prev: TextLine, line: TextLine) -> bool:
+        return (
+            self.is_title_line(line)
+            and line.page == prev.page
+            and abs(line.size - prev.size) < 0.6
+            and 0 < line.baseline - prev.baseline <= 1.6 * line.size
+        )
+
+    def _kicker(self, index: int) -> str | None:
+        """A short line right above a title that labels it (an area, set small, caps or bold)."""
+        if index == 0:
+            return None
+        prev, title = self.stream[index - 1], self.stream[index]
+        close = prev.page == title.page and 0 < title.baseline - prev.baseline <= 2.5 * title.size
+        marked = prev.text.isupper() or prev.bold or prev.color != self.body_color or area_name(prev.text)
+        if close and prev.size < title.size and len(prev.text.split()) <= 5 and marked:
+            return prev.text
+        return None
+
+    def read_project(self, title: Title, segment: list[TextLine]) -> ProjectRecord:
+        """Fields, summary and sections from the lines after a title."""
+        first = self.stream[title.start]
+        record = ProjectRecord(title=title.text, page_start=first.page + 1)
+        record.page_end = max([first.page] + [line.page for line in segment]) + 1
+        fields, summary, parts = self._sort_lines(segment)
+        self._apply_fields(record, fields)
+        if summary:
+            record.summary = clean_text(lines_to_text(summary, self.context)) or None
+        for part in parts:
+            heading = clean_text(join_all(line.text for line in part.heading))
+            text = clean_text(lines_to_text(part.lines, self.context))
+            if text:
+                record.sections.append(
+                    Section(kind=section_kind(heading) or "other", heading=heading, text=text)
+                )
+        return record
+
+    def _sort_lines(
+        self, segment: list[TextLine]
+    ) -> tuple[list[FieldValue], list[TextLine], list[HeadedPart]]:
+        """Each line of a project to a field value, the summary before any heading, or a section."""
+        fields: list[FieldValue] = []
+        current: FieldValue | None = None
+        parts: list[HeadedPart] = []
+        summary: list[TextLine] = []
+        for line in segment:
+            label = self.label(line, in_sections=bool(parts))
+            if label:
+                current = label
+                fields.append(label)
+            elif current and self._continues_field(current, line):
+                current.lines.append(line.text)
+                current.last = line
+            elif self.is_heading(line):
+                current = None
+                if parts and not parts[-1].lines and _continues_heading(parts[-1].heading[-1], line):
+                    parts[-1].heading.append(line)  # a heading wrapped onto a second line
+                else:
+                    parts.append(HeadedPart([line]))
+            else:
+                current = None
+                (parts[-1].lines if parts else summary).append(line)
+        return fields, summary, parts
+
+    def label(self, line: TextLine, in_sections: bool) -> FieldValue | None:
+        """An info-block label line ("Träger: Verein e. V."), as the start of a field value."""
+        match = _LABEL.match(line.text) if ":" in line.text[:41] else None
+        if not match:
+            return None
+        name = field_name(match.group(1))
+        first = line.spans[0]
+        if name is None or (in_sections and not first.bold):
+            return None
+        value = match.group(2).strip()
+        value_span = next((s for s in line.spans if not s.bold), None) if value else None
+        value_x = value_span.x0 if value_span and value_span is not first else None
+        return FieldValue(name, line, [value] if value else [], value_x, line)
+
+    def _continues_field(self, current: FieldValue, line: TextLine) -> bool:
+        last = current.last or current.label
+        if line.page != last.page or self.is_heading(line) or self.is_title_line(line):
+            return False
+        if abs(line.baseline - current.label.baseline) <= 2 and line.x0 > current.label.x1:
+            if current.value_x is None:
+                current.value_x = line.x0  # the value stands in a column right of its label
+            return True
+        if not current.lines or not 0 < line.baseline - last.baseline <= 1.7 * line.size:
+            return False
+        anchors = [current.value_x] if current.value_x is not None else [current.label.x0]
+        return any(abs(line.x0 - x) <= 3 for x in anchors)
+
+    def is_heading(self, line: TextLine) -> bool:
+        if line.size >= self.title_size or len(line.text) > 90 or self._is_label(line):
+            return False
+        if line.bold and line.size >= self.body * 0.95:
+            return True
+        emphasised = line.size >= self.body * 1.1 or line.color != self.body_color
+        return emphasised and section_kind(line.text) is not None and len(line.text) <= 60
+
+    def _is_label(self, line: TextLine) -> bool:
+        match = _LABEL.match(line.text) if ":" in line.text[:41] else None
+        return bool(match and field_name(match.group(1)))
+
+    def _apply_fields(self, record: ProjectRecord, fields: list[FieldValue]) -> None:
+        for value in fields:
+            text = clean_text(join_all(value.lines, self.context.evidence))
+            if not text:
+                continue
+            if value.name in ("target_groups", "partners"):
+                getattr(record, value.name).extend(split_list(text))
+            elif value.name == "area":
+                record.area = area_name(text) or text
+            elif getattr(record, value.name) is None:
+                setattr(record, value.name, text)
+            else:
+                setattr(record, value.name, f"{getattr(record, value.name)}; {text}")
+
+
+def _body_color(stream: list[TextLine], size: float) -> int:
+    colors: dict[int, int] = {}
+    for line in stream:
+        if line.size == size:
+            colors[line.color] = colors.get(line.color, 0) + len(line.text)
+    return max(colors, key=colors.get) if colors else 0
+
+
+def _continues_heading(last: TextLine, line: TextLine) -> bool:
+    return (
+        last.page == line.page
+        and last.size == line.size
+        and 0 < line.baseline - last.baseline <= 1.5 * line.size
+    )
+
+
+def _first_area(text: str | None) -> str | None:
+    return area_name(text) if text else None
+
+
+def _is_project(record: ProjectRecord, title: Title) -> bool:
+    if _NOT_PROJECT.match(title.text):
+        return False
+    known_sections = {s.kind for s in record.sections if s.kind != "other"}
+    fields = [
+        record.organisation,
+        record.town,
+        record.target_groups,
+        record.period,
+        record.partners,
+        record.contact,
+    ]
+    return bool(known_sections) or sum(1 for value in fields if value) >= 2
+
+
+def _is_divider(title: Title, lines_on_page: int) -> bool:
+    """An area divider: a title naming an area, or a short title alone on a sparse page."""
+    if _NOT_PROJECT.match(title.text):
+        return False
+    return area_name(title.text) is not None or (lines_on_page <= 6 and len(title.text.split()) <= 4)
+
+
+def _append_as_section(record: ProjectRecord, title: Title, part: ProjectRecord) -> None:
+    text = "\n\n".join(t for t in [part.summary] + [s.text for s in part.sections] if t)
+    record.sections.append(Section(kind="other", heading=title.text, text=text))
+    record.page_end = max(record.page_end or 0, part.page_end or 0)
