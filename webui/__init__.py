@@ -1,0 +1,48 @@
+"""The web UI: German server-rendered pages, a JSON API and an admin area over one KnowledgeBase."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from kb import KnowledgeBase, Settings
+from webui import admin, api, catalog_views, errors, search_views, security
+from webui.knowledge import KB_EXTENSION
+
+# Room for the multipart framing around a file of the largest allowed size, so that a file
+# just at the limit reaches the knowledge base (which reports it per file) instead of a 413.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The Flask app. config may hold KB (a ready KnowledgeBase), KB_SETTINGS, and Flask settings."""
+    config = dict(config or {})
+    knowledge_base: KnowledgeBase | None = config.pop("KB", None)
+    settings: Settings | None = config.pop("KB_SETTINGS", None)
+    if knowledge_base is None:
+        knowledge_base = KnowledgeBase(settings or Settings.from_env(), threads=1)
+    settings = knowledge_base.settings
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=security.load_or_create_secret_key(settings.data_dir),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="praxisfinder_session",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
+        ADMIN_PASSWORD=settings.admin_password,
+        ADMIN_MAX_FAILURES=5,
+        ADMIN_LOCKOUT_SECONDS=15 * 60,
+        ADMIN_FAILURE_DELAY_SECONDS=1.0,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config)
+    app.extensions[KB_EXTENSION] = knowledge_base
+
+    security.init_app(app)
+    errors.init_app(app)
+    for blueprint in (search_views.bp, catalog_views.bp, admin.bp, api.bp):
+        app.register_blueprint(blueprint)
+    return app

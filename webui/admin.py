@@ -1,0 +1,173 @@
+"""The admin area: log in with the configured password, upload documents, delete sources, re-index."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+
+from webui.knowledge import current_kb
+from webui.login_throttle import LoginThrottle
+from webui.security import check_csrf
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+THROTTLE_EXTENSION = "praxisfinder_login_throttle"
+STATUS_LABELS = {
+    "ok": "eingelesen",
+    "partial": "teilweise eingelesen",
+    "unchanged": "unverändert, war schon vorhanden",
+    "failed": "nicht eingelesen",
+    "skipped": "übersprungen",
+}
+ACCEPTED_SUFFIXES = ".pdf,.html,.htm,.md,.markdown,.txt,.jsonl,.json,.csv"
+
+
+@bp.record_once
+def _create_throttle(state) -> None:
+    config = state.app.config
+    state.app.extensions[THROTTLE_EXTENSION] = LoginThrottle(
+        max_failures=config["ADMIN_MAX_FAILURES"], lockout_seconds=config["ADMIN_LOCKOUT_SECONDS"]
+    )
+
+
+def _password() -> str | None:
+    return current_app.config.get("ADMIN_PASSWORD") or None
+
+
+def _admin_mark(password: str) -> str:
+    """What the session holds once logged in; changing the password logs every session out."""
+    key = (
+        current_app.secret_key
+        if isinstance(current_app.secret_key, bytes)
+        else str(current_app.secret_key).encode()
+    )
+    return hmac.new(key, password.encode(), hashlib.sha256).hexdigest()
+
+
+def is_logged_in() -> bool:
+    password = _password()
+    mark = session.get("admin")
+    return bool(password and mark and hmac.compare_digest(mark, _admin_mark(password)))
+
+
+def admin_post(view):
+    """An admin action: only with a password configured, a logged-in session and a valid CSRF token."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if _password() is None:
+            abort(404, description="Der Verwaltungsbereich ist ausgeschaltet.")
+        if not is_logged_in():
+            abort(403, description="Bitte melden Sie sich zuerst im Verwaltungsbereich an.")
+        check_csrf()
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@bp.get("")
+def dashboard():
+    if _password() is None:
+        return render_template("admin/disabled.html")
+    if not is_logged_in():
+        return render_template("admin/login.html")
+    return _render_dashboard()
+
+
+def _render_dashboard(outcomes: list | None = None) -> str:
+    kb = current_kb()
+    return render_template(
+        "admin/dashboard.html",
+        sources=kb.sources(),
+        outcomes=outcomes,
+        status_labels=STATUS_LABELS,
+        accepted=ACCEPTED_SUFFIXES,
+        limit_mb=kb.settings.max_upload_mb,
+    )
+
+
+@bp.post("/login")
+def login():
+    password = _password()
+    if password is None:
+        abort(404, description="Der Verwaltungsbereich ist ausgeschaltet.")
+    check_csrf()
+    throttle: LoginThrottle = current_app.extensions[THROTTLE_EXTENSION]
+    client = request.remote_addr or "unknown"
+    waiting = throttle.seconds_locked(client)
+    if waiting:
+        return render_template("admin/login.html", locked_minutes=_minutes(waiting)), 429
+    given = request.form.get("password", "")
+    if not hmac.compare_digest(given.encode(), password.encode()):
+        time.sleep(current_app.config["ADMIN_FAILURE_DELAY_SECONDS"])
+        if throttle.record_failure(client):
+            return render_template(
+                "admin/login.html", locked_minutes=_minutes(throttle.seconds_locked(client))
+            ), 429
+        return render_template("admin/login.html", wrong_password=True), 401
+    throttle.record_success(client)
+    session.clear()  # a fresh session (and CSRF token) after login
+    session.permanent = True
+    session["admin"] = _admin_mark(password)
+    return redirect(url_for("admin.dashboard"))
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, round(seconds / 60))
+
+
+@bp.post("/logout")
+def logout():
+    check_csrf()
+    session.clear()
+    flash("Sie sind abgemeldet.")
+    return redirect(url_for("admin.dashboard"))
+
+
+@bp.post("/upload")
+@admin_post
+def upload():
+    files = [f for f in request.files.getlist("file") if f and f.filename]
+    if not files:
+        flash("Bitte wählen Sie mindestens eine Datei aus.")
+        return redirect(url_for("admin.dashboard"))
+    kb = current_kb()
+    outcomes = []
+    for file in files:
+        outcome, index_report = kb.ingest_upload(file.filename, file.read())
+        outcomes.append(
+            {
+                "name": file.filename,
+                "outcome": outcome,
+                "index": index_report,
+                "projects": [p for p in (kb.project(i) for i in outcome.counts.project_ids) if p],
+            }
+        )
+    return _render_dashboard(outcomes)
+
+
+@bp.post("/quellen/<int:source_id>/loeschen")
+@admin_post
+def delete_source(source_id: int):
+    kb = current_kb()
+    source = next((s for s in kb.sources() if s["id"] == source_id), None)
+    if source is None:
+        abort(404, description="Diese Quelle gibt es nicht (mehr).")
+    removed = kb.delete_source(source_id)
+    flash(f"„{source['name']}“ wurde gelöscht, mit {removed} Projekt(en).")
+    return redirect(url_for("admin.dashboard"))
+
+
+@bp.post("/index")
+@admin_post
+def rebuild_index():
+    report = current_kb().index(rebuild=True)
+    flash(
+        f"Suchindex neu aufgebaut: {report.added} Textabschnitte aufgenommen, "
+        f"{report.embedded} davon neu berechnet." + "".join(f" {note}" for note in report.notes)
+    )
+    return redirect(url_for("admin.dashboard"))

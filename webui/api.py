@@ -1,0 +1,84 @@
+"""The JSON API: the same searches and records as the pages, for other programs."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from webui.knowledge import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb, public_project
+from webui.openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _required_query() -> str:
+    query = request.args.get("q", "").strip()
+    if not query:
+        abort(400, description="parameter 'q' is required: the idea or question to search for")
+    return query
+
+
+def _result_count(default: int = DEFAULT_RESULTS) -> int:
+    raw = request.args.get("k", "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RESULTS:
+        abort(400, description=f"parameter 'k' must be a whole number from 1 to {MAX_RESULTS}")
+    return int(raw)
+
+
+@bp.get("/search")
+def search():
+    query = _required_query()
+    k = _result_count()
+    wanted = SearchRequest.from_args()
+    hits = current_kb().search(query, k=k, **wanted.filters)
+    return jsonify({"query": query, "filters": wanted.filters, "results": [hit.to_dict() for hit in hits]})
+
+
+@bp.get("/projects")
+def projects():
+    return jsonify({"projects": [public_project(p) for p in current_kb().projects()]})
+
+
+@bp.get("/projects/<project_id>")
+def project(project_id: str):
+    found = current_kb().project(project_id)
+    if found is None:
+        abort(404, description=f"no project with id '{project_id}'")
+    return jsonify(public_project(found))
+
+
+@bp.get("/projects/<project_id>/similar")
+def similar(project_id: str):
+    k = _result_count(default=5)
+    kb = current_kb()
+    if kb.project(project_id) is None:
+        abort(404, description=f"no project with id '{project_id}'")
+    return jsonify(
+        {"project_id": project_id, "results": [hit.to_dict() for hit in kb.similar(project_id, k=k)]}
+    )
+
+
+@bp.get("/partners")
+def partners():
+    query = _required_query()
+    k = _result_count()
+    town = request.args.get("town", "").strip() or None
+    hits = current_kb().partners(query, k=k, town=town)
+    return jsonify({"query": query, "town": town, "results": [hit.to_dict() for hit in hits]})
+
+
+@bp.get("/facets")
+def facets():
+    counted = current_kb().facets()
+    return jsonify(
+        {
+            name: [{"name": value, "count": count} for value, count in values]
+            for name, values in counted.items()
+        }
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document(request.host_url.rstrip("/")))

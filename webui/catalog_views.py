@@ -1,0 +1,71 @@
+"""The pages for reading: a project, an organisation, topics to browse, the about page, source files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, send_file
+
+from webui.knowledge import ROLE_LABELS, current_kb, public_project
+
+bp = Blueprint("catalog", __name__)
+
+SIMILAR_COUNT = 5
+SERVABLE_KINDS = {"pdf": "application/pdf"}
+
+
+@bp.get("/projekte/<project_id>")
+def project(project_id: str):
+    kb = current_kb()
+    found = kb.project(project_id)
+    if found is None:
+        abort(
+            404,
+            description="Dieses Projekt gibt es nicht (mehr). Vielleicht wurde es umbenannt — suchen Sie es auf der Startseite.",
+        )
+    source = found.get("source") or {}
+    return render_template(
+        "catalog/project.html",
+        project=public_project(found),
+        similar=kb.similar(project_id, k=SIMILAR_COUNT),
+        source_file_available=_servable_path(source) is not None,
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.get("/organisationen/<organisation_id>")
+def organisation(organisation_id: str):
+    found = current_kb().organisation(organisation_id)
+    if found is None:
+        abort(404, description="Diese Organisation ist nicht (mehr) in der Sammlung.")
+    return render_template("catalog/organisation.html", organisation=found, role_labels=ROLE_LABELS)
+
+
+@bp.get("/themen")
+def topics():
+    return render_template("catalog/topics.html", facets=current_kb().facets())
+
+
+@bp.get("/ueber")
+def about():
+    kb = current_kb()
+    return render_template("catalog/about.html", sources=kb.sources(), model=kb.settings.model)
+
+
+@bp.get("/quellen/<int:source_id>/datei")
+def source_file(source_id: int):
+    """The original document of a registered source (PDF only); nothing else on disk is reachable."""
+    source = next((s for s in current_kb().sources() if s["id"] == source_id), None)
+    path = _servable_path(source or {})
+    if path is None:
+        abort(404, description="Das Originaldokument liegt hier nicht vor.")
+    return send_file(
+        path, mimetype=SERVABLE_KINDS[source["kind"]], download_name=source["name"], max_age=3600
+    )
+
+
+def _servable_path(source: dict) -> Path | None:
+    if source.get("kind") not in SERVABLE_KINDS or not source.get("path"):
+        return None
+    path = Path(source["path"])
+    return path if path.is_file() else None

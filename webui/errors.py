@@ -1,0 +1,66 @@
+"""Error answers in one place: a JSON shape for every /api/ error, a German page for everything else."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from webui.knowledge import current_kb
+
+PAGE_TEXTS = {
+    400: (
+        "Anfrage nicht verständlich",
+        "Die Anfrage war unvollständig. Bitte gehen Sie zurück und versuchen Sie es noch einmal.",
+    ),
+    403: ("Kein Zugriff", "Diese Aktion ist hier nicht erlaubt."),
+    404: (
+        "Seite nicht gefunden",
+        "Diese Seite gibt es nicht (mehr). Vielleicht hilft die Suche auf der Startseite weiter.",
+    ),
+    405: ("Aktion nicht möglich", "Diese Adresse kann so nicht aufgerufen werden."),
+    413: ("Zu groß", "Die gesendeten Daten sind zu groß."),
+    500: ("Ein Fehler ist aufgetreten", "Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal."),
+}
+CSRF_TEXT = "Das Formular war abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal."
+
+
+def api_error(status: int, message: str) -> Response:
+    """The one JSON error shape of the API."""
+    response = jsonify({"error": {"status": status, "message": message}})
+    response.status_code = status
+    return response
+
+
+def _custom_description(error: HTTPException) -> str | None:
+    """The text a view passed to abort(), if it passed one."""
+    default = type(error).description
+    return error.description if error.description and error.description != default else None
+
+
+def _page_text(error: HTTPException) -> tuple[str, str]:
+    status = error.code or 500
+    title, text = PAGE_TEXTS.get(status, (error.name, PAGE_TEXTS[400][1]))
+    custom = _custom_description(error)
+    if custom == "csrf":
+        text = CSRF_TEXT
+    elif custom:
+        text = custom
+    if status == 413:
+        limit_mb = current_kb().settings.max_upload_mb
+        text = f"Die gesendeten Daten sind zu groß: höchstens {limit_mb:g} MB auf einmal. Laden Sie große Dateien bitte einzeln hoch."
+    return title, text
+
+
+def handle_http_error(error: HTTPException) -> tuple[str, int] | Response:
+    status = error.code or 500
+    if request.path.startswith("/api/"):
+        custom = _custom_description(error)
+        return api_error(status, custom if custom and custom != "csrf" else error.description or error.name)
+    title, text = _page_text(error)
+    return render_template("errors/error.html", title=title, text=text, status=status), status
+
+
+def init_app(app: Flask) -> None:
+    # An unexpected exception reaches this handler as InternalServerError after Flask has logged
+    # its traceback; the visitor sees no internals.
+    app.register_error_handler(HTTPException, handle_http_error)

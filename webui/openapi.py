@@ -1,0 +1,300 @@
+"""The OpenAPI 3.1 description of the JSON API."""
+
+from __future__ import annotations
+
+from webui.knowledge import MAX_RESULTS
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _query(name: str, description: str, required: bool = False, schema: dict | None = None) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+def _ok(description: str, schema: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict:
+    return _ok(description, _ref("Error"))
+
+
+FILTERS = [
+    _query("area", "only projects of this area (Themenfeld), e.g. Bildung"),
+    _query("town", "only projects in this town"),
+    _query("target_group", "only projects for this target group"),
+]
+PROJECT_ID = {
+    "name": "project_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "the project's stable id (a slug)",
+}
+STRING_OR_NULL = {"type": ["string", "null"]}
+INT_OR_NULL = {"type": ["integer", "null"]}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["status", "message"],
+                "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "SearchHit": {
+        "type": "object",
+        "required": ["id", "title", "score", "snippet", "matched_section"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "score": {"type": "number"},
+            "area": STRING_OR_NULL,
+            "organisation": STRING_OR_NULL,
+            "town": STRING_OR_NULL,
+            "target_groups": {"type": "array", "items": {"type": "string"}},
+            "snippet": {"type": "string", "description": "HTML-escaped text; matched words inside <mark>"},
+            "matched_section": {"type": "string", "description": "German name of the best-matching section"},
+            "matched_kind": {"type": "string"},
+            "source": {"type": "string"},
+            "source_kind": {"type": "string"},
+            "page_start": INT_OR_NULL,
+            "page_end": INT_OR_NULL,
+            "contact": STRING_OR_NULL,
+            "summary": STRING_OR_NULL,
+        },
+    },
+    "PartnerHit": {
+        "type": "object",
+        "required": ["id", "name", "score", "towns", "projects"],
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "score": {"type": "number"},
+            "towns": {"type": "array", "items": {"type": "string"}},
+            "projects": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "town": STRING_OR_NULL,
+                        "role": {"type": "string", "enum": ["traeger", "partner"]},
+                    },
+                },
+            },
+        },
+    },
+    "Project": {
+        "type": "object",
+        "required": ["id", "title", "sections"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "area": STRING_OR_NULL,
+            "organisation": STRING_OR_NULL,
+            "town": STRING_OR_NULL,
+            "target_groups": {"type": "array", "items": {"type": "string"}},
+            "partners": {"type": "array", "items": {"type": "string"}},
+            "contact": STRING_OR_NULL,
+            "period": STRING_OR_NULL,
+            "summary": STRING_OR_NULL,
+            "page_start": INT_OR_NULL,
+            "page_end": INT_OR_NULL,
+            "extra": {"type": "object"},
+            "sections": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string"},
+                        "heading": {"type": "string"},
+                        "name": {"type": "string"},
+                        "text": {"type": "string"},
+                    },
+                },
+            },
+            "source": {
+                "type": ["object", "null"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "kind": {"type": "string"},
+                },
+            },
+            "organisations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "role": {"type": "string"},
+                        "n_projects": {"type": "integer"},
+                    },
+                },
+            },
+        },
+    },
+    "FacetValue": {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "count": {"type": "integer"}},
+    },
+}
+
+
+def _paths() -> dict:
+    count = _query(
+        "k",
+        f"how many results (1-{MAX_RESULTS})",
+        schema={"type": "integer", "minimum": 1, "maximum": MAX_RESULTS, "default": 10},
+    )
+    hits = {"type": "array", "items": _ref("SearchHit")}
+    bad = _error("a parameter is missing or malformed")
+    unknown = _error("no project with this id")
+    return {
+        "/api/search": {
+            "get": {
+                "summary": "Projects ranked for an idea or question (any language)",
+                "operationId": "search",
+                "parameters": [_query("q", "the idea or question", required=True), count, *FILTERS],
+                "responses": {
+                    "200": _ok(
+                        "ranked projects",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "query": {"type": "string"},
+                                "filters": {"type": "object"},
+                                "results": hits,
+                            },
+                        },
+                    ),
+                    "400": bad,
+                },
+            }
+        },
+        "/api/projects": {
+            "get": {
+                "summary": "Every project with all fields and sections",
+                "operationId": "listProjects",
+                "responses": {
+                    "200": _ok(
+                        "all projects",
+                        {
+                            "type": "object",
+                            "properties": {"projects": {"type": "array", "items": _ref("Project")}},
+                        },
+                    )
+                },
+            }
+        },
+        "/api/projects/{project_id}": {
+            "get": {
+                "summary": "One project",
+                "operationId": "getProject",
+                "parameters": [PROJECT_ID],
+                "responses": {"200": _ok("the project", _ref("Project")), "404": unknown},
+            }
+        },
+        "/api/projects/{project_id}/similar": {
+            "get": {
+                "summary": "Projects most like this one",
+                "operationId": "similarProjects",
+                "parameters": [
+                    PROJECT_ID,
+                    _query("k", "how many results", schema={"type": "integer", "default": 5}),
+                ],
+                "responses": {
+                    "200": _ok(
+                        "similar projects",
+                        {"type": "object", "properties": {"project_id": {"type": "string"}, "results": hits}},
+                    ),
+                    "400": bad,
+                    "404": unknown,
+                },
+            }
+        },
+        "/api/partners": {
+            "get": {
+                "summary": "Organisations ranked for partner matching",
+                "operationId": "partners",
+                "parameters": [
+                    _query("q", "a topic, an idea or a project id", required=True),
+                    count,
+                    _query("town", "only organisations active in this town"),
+                ],
+                "responses": {
+                    "200": _ok(
+                        "ranked organisations",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "query": {"type": "string"},
+                                "town": STRING_OR_NULL,
+                                "results": {"type": "array", "items": _ref("PartnerHit")},
+                            },
+                        },
+                    ),
+                    "400": bad,
+                },
+            }
+        },
+        "/api/facets": {
+            "get": {
+                "summary": "Areas, towns and target groups with their project counts",
+                "operationId": "facets",
+                "responses": {
+                    "200": _ok(
+                        "counts",
+                        {
+                            "type": "object",
+                            "properties": {
+                                name: {"type": "array", "items": _ref("FacetValue")}
+                                for name in ("area", "town", "target_group")
+                            },
+                        },
+                    )
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {
+                    "200": {"description": "the OpenAPI document", "content": {"application/json": {}}}
+                },
+            }
+        },
+    }
+
+
+def openapi_document(server_url: str) -> dict:
+    """The API description; every error answers with the Error shape."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Praxisfinder API",
+            "version": "1.0.0",
+            "description": "Search the good-practice collection of integration projects. Every error, on every "
+            'path, has the shape {"error": {"status": ..., "message": ...}} '
+            "(400, 404, 405, 413, 500).",
+        },
+        "servers": [{"url": server_url}],
+        "paths": _paths(),
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,60 @@
+"""The pages for finding things: the start page search, the partner finder and the enquiry answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+
+from webui.answer_text import compose_answer
+from webui.knowledge import DEFAULT_RESULTS, SearchRequest, browse, current_kb
+
+bp = Blueprint("search", __name__)
+
+EXAMPLE_QUERIES = [
+    "Sprachcafé, in dem Geflüchtete ohne Anmeldung Deutsch sprechen üben",
+    "Gesundheitsinformationen in mehreren Sprachen für neu zugewanderte Familien",
+    "Hausaufgabenhilfe und Elternarbeit an der Grundschule",
+    "Kadınlar için çocuk bakımlı Almanca kursu",
+]
+MAX_ANSWER_PROJECTS = 20
+
+
+@bp.get("/")
+def start():
+    search = SearchRequest.from_args()
+    kb = current_kb()
+    hits = kb.search(search.query, k=DEFAULT_RESULTS, **search.filters) if search.query else []
+    listed = browse(**search.filters) if not search.query and search.has_filter else []
+    return render_template(
+        "search/start.html",
+        search=search,
+        hits=hits,
+        listed=listed,
+        facets=kb.facets(),
+        examples=EXAMPLE_QUERIES,
+        project_count=len(kb.catalog.project_ids()),
+    )
+
+
+@bp.get("/partner")
+def partner_finder():
+    query = request.args.get("q", "").strip()
+    town = request.args.get("town", "").strip() or None
+    kb = current_kb()
+    hits = kb.partners(query, k=DEFAULT_RESULTS, town=town) if query else []
+    return render_template("search/partner.html", query=query, town=town, hits=hits, facets=kb.facets())
+
+
+@bp.get("/antwort")
+def enquiry_answer():
+    query = request.args.get("q", "").strip()
+    wanted = list(dict.fromkeys(i for i in request.args.getlist("ids") if i.strip()))[:MAX_ANSWER_PROJECTS]
+    kb = current_kb()
+    projects = [p for p in (kb.project(project_id) for project_id in wanted) if p is not None]
+    missing = len(wanted) - len(projects)
+    text = compose_answer(
+        query, projects, lambda pid: url_for("catalog.project", project_id=pid, _external=True)
+    )
+    template = "search/answer_print.html" if request.args.get("druck") else "search/answer.html"
+    return render_template(
+        template, query=query, projects=projects, text=text if projects else "", missing=missing, ids=wanted
+    )
