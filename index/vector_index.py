@@ -1,0 +1,325 @@
+"""Vectors → neighbours: a FAISS index keyed by the caller's int64 ids.
+
+Cosine similarity as the inner product of L2-normalised vectors (rows are
+normalised on the way in, so a caller cannot get that wrong).  Two kinds:
+
+- ``flat``: exact search over every vector.  Removal deletes the rows.
+- ``hnsw``: an approximate graph index for large collections.  HNSW cannot
+  delete, so a removed id is marked dead and filtered out at search time;
+  once a quarter of the rows are dead the graph is rebuilt from the live
+  vectors (``compact``), which takes a while for a large index.
+
+Ids: the FAISS index holds rows 0..n-1; an array of labels maps each row to
+the caller's id (-1 for a dead row).  Keeping that map ourselves, instead of
+FAISS's IndexIDMap, lets a re-added id replace its old vector in both kinds.
+Adding an id that is already present replaces its vector.
+
+Thread safety: one lock guards every operation, so a web server may search
+while another thread adds or removes.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.index_files import (
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+    Manifest,
+    VectorIndexError,
+    read_manifest,
+    save_generation,
+    verified_generation,
+)
+
+__all__ = [
+    "IndexCorruptError",
+    "IndexMismatchError",
+    "IndexMissingError",
+    "Manifest",
+    "VectorIndex",
+    "VectorIndexError",
+    "read_manifest",
+]
+
+KINDS = ("flat", "hnsw")
+# From bench/ann_recall.py on the 2-core machine: exact search at k=50 stays
+# under ~5 ms up to about this many 384-dim vectors.
+AUTO_FLAT_LIMIT = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+# Smallest efSearch with recall@10 >= 0.98 on clustered vectors (bench/ann_recall.py).
+HNSW_EF_SEARCH = 96
+DEAD_FRACTION_TO_COMPACT = 0.25
+INDEX_FILE = "vectors.faiss"
+LABELS_FILE = "labels.npy"
+
+
+def choose_kind(expected_size: int) -> str:
+    """The kind ``create(kind="auto")`` picks for a collection of this size."""
+    return "flat" if expected_size <= AUTO_FLAT_LIMIT else "hnsw"
+
+
+def _new_faiss_index(kind: str, dim: int) -> faiss.Index:
+    if kind == "flat":
+        return faiss.IndexFlatIP(dim)
+    index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
+
+
+class VectorIndex:
+    """Cosine nearest neighbours over vectors of one model, addressed by int64 ids."""
+
+    def __init__(self, faiss_index: faiss.Index, labels: np.ndarray, model_id: str, kind: str):
+        if kind not in KINDS:
+            raise VectorIndexError(f"unknown index kind '{kind}'; use one of {', '.join(KINDS)} or 'auto'")
+        self._index = faiss_index
+        self._labels = np.ascontiguousarray(labels, dtype=np.int64)
+        self.dim = int(faiss_index.d)
+        self.model_id = model_id
+        self.kind = kind
+        self.manifest: Manifest | None = None
+        self._lock = threading.RLock()
+        self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their rows)
+        self._dead_selector: faiss.IDSelector | None = None
+
+    @classmethod
+    def create(cls, dim: int, model_id: str, kind: str = "auto", expected_size: int = 0) -> VectorIndex:
+        """An empty index; ``auto`` picks flat or hnsw from ``expected_size``."""
+        if dim < 1:
+            raise VectorIndexError(f"dimension must be positive, got {dim}")
+        if kind == "auto":
+            kind = choose_kind(expected_size)
+        if kind not in KINDS:
+            raise VectorIndexError(f"unknown index kind '{kind}'; use one of {', '.join(KINDS)} or 'auto'")
+        return cls(_new_faiss_index(kind, dim), np.zeros(0, dtype=np.int64), model_id, kind)
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._labels >= 0))
+
+    def ids(self) -> np.ndarray:
+        """Every id in the index, ascending."""
+        with self._lock:
+            return np.sort(self._labels[self._labels >= 0])
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under ids; an id already present gets the new vector."""
+        ids = self._checked_ids(ids)
+        vectors = self._checked_vectors(vectors, expected_rows=len(ids))
+        if len(np.unique(ids)) != len(ids):
+            raise VectorIndexError("ids passed to add() must be unique")
+        with self._lock:
+            self._drop_rows(self._rows_of(ids))
+            self._index.add(vectors)
+            self._labels = np.concatenate([self._labels, ids])
+            self._changed()
+
+    def remove(self, ids: np.ndarray) -> int:
+        """Remove these ids (unknown ones are ignored); return how many were present."""
+        ids = np.unique(self._checked_ids(ids))
+        with self._lock:
+            rows = self._rows_of(ids)
+            self._drop_rows(rows)
+            return len(rows)
+
+    def compact(self) -> None:
+        """Rebuild an hnsw graph without its dead rows (flat has none)."""
+        with self._lock:
+            live = np.flatnonzero(self._labels >= 0)
+            if len(live) == len(self._labels):
+                return
+            vectors = self._index.reconstruct_n(0, self._index.ntotal)[live]
+            rebuilt = _new_faiss_index(self.kind, self.dim)
+            rebuilt.add(vectors)
+            self._index = rebuilt
+            self._labels = self._labels[live]
+            self._changed()
+
+    def search(
+        self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, ids) of the k nearest vectors, best first; only ``allowed_ids`` if given."""
+        query = self._checked_vectors(query, expected_rows=1)
+        with self._lock:
+            if allowed_ids is None:
+                rows = None
+                k = min(k, len(self))
+            else:
+                rows = self._rows_of(np.unique(self._checked_ids(allowed_ids)))
+                k = min(k, len(rows))
+            if k <= 0:
+                return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+            scores, found = self._search_rows(query, k, rows)
+            keep = found >= 0
+            return scores[keep].astype(np.float32), self._labels[found[keep]]
+
+    def _search_rows(
+        self, query: np.ndarray, k: int, rows: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        if self.kind == "flat":
+            params = None if rows is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+            scores, found = self._index.search(query, k, params=params)
+            return scores[0], found[0]
+        if rows is not None and len(rows) <= AUTO_FLAT_LIMIT:
+            # Few allowed rows: an exact scan of just those beats walking a graph
+            # that mostly leads to rows the filter rejects, and cannot miss any.
+            return self._exact_among(query, k, rows)
+        selector = self._dead_rows_selector() if rows is None else faiss.IDSelectorBatch(rows)
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+        scores, found = self._index.search(query, k, params=params)
+        if np.count_nonzero(found[0] >= 0) < k:
+            # The graph walk ran out of allowed rows before finding k.
+            allowed = np.flatnonzero(self._labels >= 0) if rows is None else rows
+            return self._exact_among(query, k, allowed)
+        return scores[0], found[0]
+
+    def _exact_among(self, query: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+        scores, found = self._index.storage.search(query, k, params=params)
+        return scores[0], found[0]
+
+    def _dead_rows_selector(self) -> faiss.IDSelector | None:
+        dead = np.flatnonzero(self._labels < 0)
+        if len(dead) == 0:
+            return None
+        if self._dead_selector is None:
+            # Keep the inner selector alive with the outer one: faiss holds a bare pointer.
+            inner = faiss.IDSelectorBatch(dead)
+            self._dead_selector = faiss.IDSelectorNot(inner)
+            self._dead_selector.referenced_inner = inner
+        return self._dead_selector
+
+    def _rows_of(self, ids: np.ndarray) -> np.ndarray:
+        """Rows holding these ids (ids not present are skipped)."""
+        if self._lookup is None:
+            live = np.flatnonzero(self._labels >= 0)
+            order = np.argsort(self._labels[live], kind="stable")
+            self._lookup = (self._labels[live][order], live[order])
+        sorted_ids, rows = self._lookup
+        if len(sorted_ids) == 0 or len(ids) == 0:
+            return np.zeros(0, dtype=np.int64)
+        at = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+        return rows[at[sorted_ids[at] == ids]].astype(np.int64)
+
+    def _drop_rows(self, rows: np.ndarray) -> None:
+        if len(rows) == 0:
+            return
+        if self.kind == "flat":
+            self._index.remove_ids(faiss.IDSelectorBatch(rows))
+            self._labels = np.delete(self._labels, rows)
+        else:
+            self._labels[rows] = -1
+        self._changed()
+        if self.kind == "hnsw" and np.count_nonzero(self._labels < 0) > DEAD_FRACTION_TO_COMPACT * len(
+            self._labels
+        ):
+            self.compact()
+
+    def _changed(self) -> None:
+        self._lookup = None
+        self._dead_selector = None
+
+    def _checked_ids(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or (ids.size and not np.issubdtype(ids.dtype, np.integer)):
+            raise VectorIndexError(f"ids must be a 1-D array of integers, got shape {ids.shape} {ids.dtype}")
+        ids = ids.astype(np.int64)
+        if np.any(ids < 0):
+            raise VectorIndexError("ids must be non-negative (-1 marks 'no result' in FAISS)")
+        return ids
+
+    def _checked_vectors(self, vectors: np.ndarray, expected_rows: int) -> np.ndarray:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim == 1:
+            vectors = vectors.reshape(1, -1)
+        if vectors.ndim != 2 or vectors.shape != (expected_rows, self.dim):
+            raise VectorIndexError(
+                f"expected vectors of shape ({expected_rows}, {self.dim}), got {vectors.shape}"
+            )
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        if not np.all(np.isfinite(norms)) or np.any(norms == 0):
+            raise VectorIndexError("vectors must be finite and non-zero")
+        return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+    def save(self, directory: Path, fingerprint: str) -> None:
+        """Write the index atomically into ``directory`` (see index/index_files.py)."""
+        with self._lock:
+            manifest = Manifest(
+                model_id=self.model_id,
+                dim=self.dim,
+                count=len(self),
+                fingerprint=fingerprint,
+                kind=self.kind,
+                created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                params=self._build_params(),
+            )
+
+            def write_files(folder: Path) -> list[str]:
+                faiss.write_index(self._index, str(folder / INDEX_FILE))
+                np.save(folder / LABELS_FILE, self._labels, allow_pickle=False)
+                return [INDEX_FILE, LABELS_FILE]
+
+            try:
+                self.manifest = save_generation(Path(directory), write_files, manifest)
+            except (OSError, RuntimeError) as err:
+                raise VectorIndexError(f"could not save the vector index to {directory}: {err}") from err
+
+    def _build_params(self) -> dict[str, int]:
+        if self.kind == "hnsw":
+            return {"M": HNSW_M, "efConstruction": int(self._index.hnsw.efConstruction)}
+        return {}
+
+    @classmethod
+    def load(
+        cls, directory: Path, *, expect_model_id: str | None = None, expect_dim: int | None = None
+    ) -> VectorIndex:
+        """Open a saved index; every file is verified before it is used."""
+        manifest, folder = verified_generation(Path(directory))
+        if expect_model_id is not None and manifest.model_id != expect_model_id:
+            raise IndexMismatchError(
+                f"{directory}: index was built with {manifest.model_id}, not {expect_model_id}; rebuild it"
+            )
+        if expect_dim is not None and manifest.dim != expect_dim:
+            raise IndexMismatchError(
+                f"{directory}: index has dimension {manifest.dim}, not {expect_dim}; rebuild it"
+            )
+        try:
+            faiss_index = faiss.read_index(str(folder / INDEX_FILE))
+            labels = np.load(folder / LABELS_FILE, allow_pickle=False)
+        except (RuntimeError, ValueError, OSError) as err:
+            raise IndexCorruptError(
+                f"{folder}: cannot read the index files ({err}); rebuild the index"
+            ) from err
+        _check_consistent(manifest, faiss_index, labels, folder)
+        index = cls(faiss_index, labels, manifest.model_id, manifest.kind)
+        index.manifest = manifest
+        return index
+
+
+def _check_consistent(manifest: Manifest, faiss_index: faiss.Index, labels: np.ndarray, folder: Path) -> None:
+    expected_type = faiss.IndexFlatIP if manifest.kind == "flat" else faiss.IndexHNSWFlat
+    problems = []
+    if manifest.kind not in KINDS or not isinstance(faiss_index, expected_type):
+        problems.append(f"kind '{manifest.kind}' but the file holds {type(faiss_index).__name__}")
+    if faiss_index.metric_type != faiss.METRIC_INNER_PRODUCT:
+        problems.append("the index does not use inner-product similarity")
+    if faiss_index.d != manifest.dim:
+        problems.append(f"dimension {faiss_index.d} in the file, {manifest.dim} in the manifest")
+    if labels.ndim != 1 or labels.dtype != np.int64 or len(labels) != faiss_index.ntotal:
+        problems.append(f"{len(labels)} labels for {faiss_index.ntotal} vectors")
+    elif int(np.count_nonzero(labels >= 0)) != manifest.count:
+        problems.append(
+            f"{np.count_nonzero(labels >= 0)} vectors in the files, {manifest.count} in the manifest"
+        )
+    if problems:
+        raise IndexMismatchError(
+            f"{folder}: files and manifest disagree: {'; '.join(problems)}; rebuild the index"
+        )
