@@ -71,6 +71,8 @@ def parse(path: str, data: bytes) -> ParseResult:
 
 
 def _open(path: str, data: bytes) -> pymupdf.Document:
+    if b"%PDF-" not in data[:1024]:
+        raise IngestError(path, "not a readable PDF: no PDF header — is this really a PDF file?")
     try:
         document = pymupdf.open(stream=data, filetype="pdf")
     except (RuntimeError, ValueError) as error:

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # run as a script from a checkout: make `ingest` importable
-    sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+for folder in (ROOT, HERE):  # run from a checkout, or loaded by path from the tests
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
 
 from brochure_typeset import (  # noqa: E402
     ACCENT,

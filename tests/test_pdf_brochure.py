@@ -1,0 +1,270 @@
+"""The brochure PDF parser, on the generated sample brochure, a brochure in another layout, and broken files."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from ingest import IngestError, parse_file
+from ingest.hyphenation import WordEvidence, join_lines
+from ingest.record import ProjectRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_PROJECTS = ROOT / "samples" / "projects"
+FIXED_PROJECTS = ROOT / "tests" / "data" / "brochure"
+GOLDEN = ROOT / "tests" / "golden" / "brochure.json"
+
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("make_brochure", ROOT / "samples" / "make_brochure.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+make_brochure = _load_generator()
+SOURCES = make_brochure.load_projects(SAMPLE_PROJECTS)
+
+
+def squash(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def printed(text: str | None) -> str:
+    """The source text as the brochure prints it (characters outside the font substituted)."""
+    return squash(make_brochure.pdf_safe(text or ""))
+
+
+@pytest.fixture(scope="session")
+def brochure(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("brochure") / "brochure.pdf"
+    report = make_brochure.main(["--projects", str(SAMPLE_PROJECTS), "--out", str(out)])
+    return report, parse_file(out)
+
+
+@pytest.fixture(scope="session")
+def small_brochure(tmp_path_factory: pytest.TempPathFactory):
+    """The brochure of the three fixed test projects (one runs over two pages, one is two-column)."""
+    out = tmp_path_factory.mktemp("small") / "small.pdf"
+    report = make_brochure.main(["--projects", str(FIXED_PROJECTS), "--out", str(out)])
+    return report, parse_file(out)
+
+
+@pytest.fixture(scope="session")
+def parsed(brochure) -> dict[str, ProjectRecord]:
+    return {record.title: record for record in brochure[1].records}
+
+
+def test_sample_collection_has_pdf_projects():
+    assert len(SOURCES) >= 6
+
+
+def test_every_pdf_project_is_found_once_and_nothing_else(brochure):
+    _, result = brochure
+    assert sorted(record.title for record in result.records) == sorted(printed(s.title) for s in SOURCES)
+    assert result.problems == []
+    assert result.kind == "pdf"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.title[:40])
+def test_fields_equal_the_source(parsed, source):
+    record = parsed[printed(source.title)]
+    for name in ("area", "organisation", "town", "contact", "period", "summary"):
+        assert squash(getattr(record, name)) == printed(getattr(source, name)), name
+    for name in ("target_groups", "partners"):
+        assert getattr(record, name) == [printed(item) for item in getattr(source, name)], name
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.title[:40])
+def test_sections_equal_the_source(parsed, source):
+    record = parsed[printed(source.title)]
+    assert [(s.kind, s.heading) for s in record.sections] == [(s.kind, s.heading) for s in source.sections]
+    assert {s.kind for s in record.sections} >= {"approach", "partners", "value", "special"}
+    for got, expected in zip(record.sections, source.sections, strict=True):
+        assert got.text.strip()
+        assert squash(got.text) == printed(expected.text), got.kind
+
+
+def test_no_running_text_or_page_numbers_inside_records(parsed):
+    running = [make_brochure.RUNNING_HEADER, make_brochure.FOOTER_NOTE, "Gute Praxis Integration"]
+    for record in parsed.values():
+        texts = [s.text for s in record.sections] + [record.contact or "", record.organisation or ""]
+        for text in texts:
+            assert not any(marker in text for marker in running), record.title
+            assert not re.search(r"^\s*\d{1,3}\s*$", text, re.M), record.title
+
+
+@pytest.mark.parametrize("which", ["brochure", "small_brochure"])
+def test_page_ranges_match_the_layout(request, which):
+    report, result = request.getfixturevalue(which)
+    found = {record.title: (record.page_start, record.page_end) for record in result.records}
+    assert found == {make_brochure.pdf_safe(title): pages for title, pages in report.project_pages.items()}
+
+
+def test_a_project_continued_on_the_next_page_is_one_record(small_brochure):
+    report, result = small_brochure
+    spanning = [title for title, (start, end) in report.project_pages.items() if end > start]
+    assert spanning, "the fixed brochure should have a project running over two pages"
+    record = next(r for r in result.records if r.title == spanning[0])
+    assert record.page_end == record.page_start + 1
+    assert len(record.sections) == 4
+
+
+def test_generated_pdf_has_two_columns_and_line_end_hyphens(brochure, parsed):
+    report, _ = brochure
+    document = pymupdf.open(report.path)
+    page = document[report.two_column_pages[0] - 1]
+    middle = page.rect.width / 2
+    body = [line for block in page.get_text("dict")["blocks"] for line in block.get("lines", ())]
+    assert any(line["bbox"][2] < middle for line in body) and any(line["bbox"][0] > middle for line in body)
+    # A word broken by the typesetter is printed with a hyphen at a line end ...
+    broken = [entry.split("|") for entry in report.hyphenated]
+    assert len(broken) >= 10
+    text = "\n".join(p.get_text() for p in document)
+    head, tail = broken[0]
+    assert f"{head}\n{tail}" in text
+    # ... and comes out of the parser whole.
+    whole = re.sub(r"\W+$", "", head[:-1] + tail)
+    all_text = " ".join(s.text for record in parsed.values() for s in record.sections)
+    assert whole in all_text
+    source_text = " ".join(printed(s.text) for source in SOURCES for s in source.sections)
+    in_projects = [w for w in (re.sub(r"\W+$", "", h[:-1] + t) for h, t in broken) if w in source_text]
+    assert len(in_projects) >= 10
+    assert [word for word in in_projects if word not in all_text] == []
+
+
+def test_generator_is_deterministic(tmp_path):
+    first = make_brochure.main(["--projects", str(FIXED_PROJECTS), "--out", str(tmp_path / "a.pdf")])
+    make_brochure.main(["--projects", str(FIXED_PROJECTS), "--out", str(tmp_path / "b.pdf")])
+    assert first.pages > 5
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+def test_golden_output_for_a_fixed_brochure(small_brochure):
+    records = [record.to_dict() for record in small_brochure[1].records]
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(json.dumps(records, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert records == json.loads(GOLDEN.read_text(encoding="utf-8"))
+
+
+# Dehyphenation rules -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "joined"),
+    [
+        ("im Integrations-", "kurs lernen", "im Integrationskurs lernen"),
+        ("die Eltern-", "Kind-Gruppe", "die Eltern-Kind-Gruppe"),
+        ("der Deutsch-", "Türkische Verein", "der Deutsch-Türkische Verein"),
+        ("Sprach-", "und Kulturmittler", "Sprach- und Kulturmittler"),
+        ("Lese-", "oder Schreibkurse", "Lese- oder Schreibkurse"),
+        ("von 2021-", "2024", "von 2021-2024"),
+        ("Integrations\u00ad", "kurs", "Integrationskurs"),
+        ("eine Pause -", "dann weiter", "eine Pause - dann weiter"),
+        ("ein Satz", "geht weiter", "ein Satz geht weiter"),
+        ("Fortbildungen,", "Workshops", "Fortbildungen, Workshops"),
+    ],
+)
+def test_join_lines(left, right, joined):
+    assert join_lines(left, right) == joined
+
+
+def test_document_evidence_keeps_a_lowercase_compound():
+    evidence = WordEvidence.from_lines(["alle baden-württembergischen Kommunen", "machen mit"])
+    assert (
+        join_lines("die baden-", "württembergischen Kreise", evidence) == "die baden-württembergischen Kreise"
+    )
+    assert join_lines("die baden-", "württembergischen Kreise") == "die badenwürttembergischen Kreise"
+
+
+def test_line_end_fragments_are_no_evidence():
+    evidence = WordEvidence.from_lines(["im Integrations-", "kurs und im Integrations-", "kurs"])
+    assert join_lines("im Integrations-", "kurs", evidence) == "im Integrationskurs"
+
+
+# Broken and unusual files --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def small_pdf(small_brochure) -> Path:
+    return small_brochure[0].path
+
+
+def image_page(document: pymupdf.Document) -> None:
+    """A page holding only a picture, as a scanner makes it."""
+    page = document.new_page()
+    picture = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 40, 40), False)
+    picture.clear_with(180)
+    page.insert_image(page.rect, pixmap=picture)
+
+
+def reason(path: Path, data: bytes) -> str:
+    with pytest.raises(IngestError) as caught:
+        parse_file(path, data)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("share", [0.1, 0.5, 0.95])
+def test_truncated_pdf(small_pdf, share):
+    data = small_pdf.read_bytes()
+    message = reason(small_pdf, data[: int(len(data) * share)])
+    assert message.startswith(f"{small_pdf}: not a readable PDF: the file is truncated")
+
+
+def test_not_a_pdf_at_all(tmp_path):
+    assert "not a readable PDF: no PDF header" in reason(tmp_path / "x.pdf", b"<html>surprise</html>")
+
+
+def test_encrypted_pdf(small_pdf):
+    with pymupdf.open(small_pdf) as document:
+        data = document.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="geheim", owner_pw="amt")
+    assert reason(small_pdf, data) == f"{small_pdf}: encrypted PDF — remove the password first"
+
+
+def test_pdf_restricted_only_by_owner_password_is_read(small_pdf):
+    with pymupdf.open(small_pdf) as document:
+        data = document.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="amt", permissions=0)
+    assert len(parse_file(small_pdf, data).records) == 3
+
+
+def test_image_only_pdf(tmp_path):
+    document = pymupdf.open()
+    image_page(document)
+    image_page(document)
+    message = reason(tmp_path / "scan.pdf", document.tobytes())
+    assert message == f"{tmp_path / 'scan.pdf'}: page 1: no text layer — scanned document? Run OCR first."
+
+
+def test_pdf_without_any_text(tmp_path):
+    document = pymupdf.open()
+    document.new_page()
+    assert reason(tmp_path / "blank.pdf", document.tobytes()).endswith("empty PDF: no text on any page")
+
+
+def test_some_scanned_pages_are_named_and_the_rest_is_read(small_pdf):
+    with pymupdf.open(small_pdf) as document:
+        image_page(document)
+        document.move_page(document.page_count - 1, 2)  # a scanned page 3, before the projects
+        data = document.tobytes()
+    result = parse_file(small_pdf, data)
+    assert len(result.records) == 3
+    assert [str(problem) for problem in result.problems] == [
+        f"{small_pdf}: page 3: no text layer (scanned?) — these pages were skipped; run OCR"
+    ]
+
+
+def test_pdf_without_projects(tmp_path):
+    document = pymupdf.open()
+    page = document.new_page()
+    page.insert_text((72, 100), "Vorwort", fontname="hebo", fontsize=20)
+    page.insert_text((72, 140), "Liebe Leserinnen und Leser, hier beginnt kein Projekt.", fontsize=10)
+    assert "no projects recognised" in reason(tmp_path / "foreword.pdf", document.tobytes())
