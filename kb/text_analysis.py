@@ -1,0 +1,187 @@
+"""German-aware keyword analysis: the terms the FTS5 index holds and the terms a query asks for.
+
+A word becomes its Snowball German stem after case folding and diacritic
+folding (ä→a, ß→ss, é→e; "fuer" meets "für" because the stemmer reads "ue"
+as "ü").  Feminine role nouns meet the masculine form ("Lotsinnen" →
+"Lotse").  A long word also yields the stems of its plausible parts, so that
+"Sprachpaten" finds "Sprachpatenschaft", "Lotsen im Gesundheitswesen" finds
+"Gesundheitslotsinnen" and "Café für Sprache" finds "Sprachcafé": without a
+lexicon we cannot know where a German compound breaks, so every break that
+leaves two parts of at least four letters is taken, and BM25's inverse
+document frequency sorts the useful parts from the accidental ones.
+
+Parts go into a column of their own (FTS_COLUMNS) with a lower bm25 weight
+(BM25_WEIGHTS): on XQuAD, parts mixed into the word column cost German
+questions 0.04 MRR@10, in their own column they cost nothing.
+
+The analysis runs in Python; the FTS5 table only splits the prepared terms at
+spaces (FTS_TOKENIZE).  Query and index share one analysis, so a query term is
+exactly a term of the index (and of its fts5vocab table).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import Stemmer
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+FTS_COLUMNS = ("terms", "parts")  # word terms, and the parts of compound words
+# bm25() weights of the columns: a part matched counts a quarter of a word matched, enough to find
+# "Sprachpatenschaft" for "Sprachpaten", too little for chance parts to outrank real words.
+BM25_WEIGHTS = (1.0, 0.25)
+
+# Function words carry no topic; a query made only of them matches nothing.
+GERMAN_STOP_WORDS = frozenset(
+    """
+    aber alle allem allen aller alles als also am an ander andere anderem anderen anderer anderes
+    auch auf aus bei beim bin bis bist da dadurch dafur daher damit dann darauf darin darum das
+    dass dasselbe dazu dein deine dem demselben den denn der derer derselbe derselben des desselben
+    dessen deshalb dich die dies diese dieselbe dieselben diesem diesen dieser dieses dir doch dort
+    du durch ein eine einem einen einer eines einige einigem einigen einiger einiges einmal er es
+    etwas euch euer eure fur gegen gewesen hab habe haben hat hatte hatten hier hin hinter ich ihm
+    ihn ihnen ihr ihre ihrem ihren ihrer ihres im in indem ins ist jede jedem jeden jeder jedes
+    jene jenem jenen jener jenes jetzt kann kein keine keinem keinen keiner keines konnen konnte
+    machen man manche manchem manchen mancher manches mein meine mit muss musste nach nicht nichts
+    noch nun nur ob oder ohne sehr sein seine seinem seinen seiner seines selbst sich sie sind so
+    solche solchem solchen solcher solches soll sollte sondern sonst uber um und uns unser unsere
+    unter viel vom von vor wahrend war waren warst was weg weil weiter welche welchem welchen
+    welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen wollte wurde wurden
+    zu zum zur zwar zwischen
+    wer wem wen wessen wann warum wieso weshalb woher wohin womit wofur wodurch welchen
+    gibt gab gibt's bzw usw ca
+    """.split()
+)
+
+WORD = re.compile(r"[^\W_]+(?:[-‐‑][^\W_]+)*")
+HYPHENS = re.compile(r"[-‐‑]")
+# Endings after which "-in"/"-innen" marks a feminine role noun (Migrantin, Lotsin, Ärztin,
+# Pädagogin), chosen so that Termin, Medizin, Berlin or Vitamin keep their ending.
+FEMININE_BASE = re.compile(r"(?:er|ant|ent|ist|at|or|log|eur|ots|arzt|and|leg)$")
+DIGRAPH_TAILS = ("ch", "ck", "ph", "th")  # a break inside these is no word boundary
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    """One keyword analysis; the module functions use DEFAULT_ANALYZER, the benchmark compares others."""
+
+    stem: bool = True
+    split_compounds: bool = True
+    min_compound: int = 8  # shorter words are rarely compounds worth splitting ("Kochkurs" is 8)
+    min_part: int = 4  # a compound part shorter than this is mostly noise ("rat", "ort")
+
+    def words(self, text: str) -> list[str]:
+        """Folded words of the text, hyphenated words as their parts plus the joined whole."""
+        words: list[str] = []
+        for match in WORD.finditer(fold(text)):
+            pieces = HYPHENS.split(match.group())
+            words.extend(pieces)
+            if len(pieces) > 1:
+                words.append("".join(pieces))
+        return words
+
+    def term(self, word: str, stemmer: Stemmer.Stemmer) -> str:
+        """The index term of one folded word."""
+        if not self.stem or not word.isalpha():
+            return word
+        return stemmer.stemWord(masculine(word))
+
+    def part_terms(self, word: str, stemmer: Stemmer.Stemmer) -> list[str]:
+        """The terms of the parts a folded word may be compounded of (none for a short word)."""
+        if not self.split_compounds or len(word) < self.min_compound or not word.isalpha():
+            return []
+        return [self.term(part, stemmer) for part in compound_parts(word, self.min_part)]
+
+    def index_terms(self, text: str) -> list[str]:
+        stemmer = Stemmer.Stemmer("german")  # cheap to make; a Stemmer must not be shared across threads
+        return [self.term(word, stemmer) for word in self.words(text)]
+
+    def index_parts(self, text: str) -> list[str]:
+        stemmer = Stemmer.Stemmer("german")
+        return [term for word in self.words(text) for term in dict.fromkeys(self.part_terms(word, stemmer))]
+
+    def query_terms(self, text: str) -> list[str]:
+        stemmer = Stemmer.Stemmer("german")
+        words = [word for word in self.words(text) if word not in GERMAN_STOP_WORDS]
+        return list(dict.fromkeys(self.term(word, stemmer) for word in words))
+
+    def query_parts(self, text: str) -> list[str]:
+        """Parts of the query's compounds that are not query terms themselves."""
+        stemmer = Stemmer.Stemmer("german")
+        whole = set(self.query_terms(text))
+        words = [word for word in self.words(text) if word not in GERMAN_STOP_WORDS]
+        parts = (term for word in words for term in self.part_terms(word, stemmer))
+        return [term for term in dict.fromkeys(parts) if term not in whole]
+
+
+DEFAULT_ANALYZER = Analyzer()
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics: "Straße" → "strasse", "Café" → "cafe", "für" → "fur"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def masculine(word: str) -> str:
+    """A feminine role noun as its masculine form: "lotsinnen" → "lotse", "patin" → "pate".
+
+    The "e" is harmless for the stemmer ("migrante" and "migrant" share a stem) and
+    needed where the masculine form has it ("lotse", whose stem "lots" a bare "lots"
+    would not reach).
+    """
+    for ending in ("innen", "in"):
+        base = word[: -len(ending)]
+        if word.endswith(ending) and len(base) >= 3 and FEMININE_BASE.search(base):
+            return base + "e"
+    return word
+
+
+def compound_parts(word: str, min_part: int) -> list[str]:
+    """The prefixes and suffixes a German compound may break into, longest first."""
+    parts = []
+    for cut in range(min_part, len(word) - min_part + 1):
+        if (
+            word[cut - 1 : cut + 1] in DIGRAPH_TAILS
+            or word[cut - 2 : cut + 1] == "sch"
+            or word[cut - 1 : cut + 2] == "sch"
+        ):
+            continue
+        parts.append(word[:cut])
+        parts.append(word[cut:])
+    return parts
+
+
+def index_terms(text: str) -> str:
+    """Text → space-separated word terms, for the FTS5 column `terms`."""
+    return " ".join(DEFAULT_ANALYZER.index_terms(text))
+
+
+def index_parts(text: str) -> str:
+    """Text → space-separated compound-part terms, for the FTS5 column `parts`."""
+    return " ".join(DEFAULT_ANALYZER.index_parts(text))
+
+
+def query_terms(text: str) -> list[str]:
+    """The word terms a query asks for, stop words dropped, each once (compound parts not included)."""
+    return DEFAULT_ANALYZER.query_terms(text)
+
+
+def match_expression(text: str, analyzer: Analyzer = DEFAULT_ANALYZER) -> str | None:
+    """A safe FTS5 MATCH expression over FTS_COLUMNS; None when no term is left.
+
+    The query's words are sought in both columns; the parts of its compounds only
+    among the corpus's words (column `terms`), because part meeting part is mostly
+    chance ("...lotsinnen" and "...sinnen").  Terms hold only letters and digits and
+    each is quoted besides, so user text never becomes FTS5 syntax (NEAR, *, ^,
+    column filters, unbalanced quotes).
+    """
+    words = [_quoted(term) for term in analyzer.query_terms(text)]
+    parts = [f"{FTS_COLUMNS[0]} : {_quoted(term)}" for term in analyzer.query_parts(text)]
+    return " OR ".join(words + parts) or None
+
+
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
