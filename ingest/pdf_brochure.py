@@ -141,6 +141,7 @@ class FieldValue:
     lines: list[str] = field(default_factory=list)
     value_x: float | None = None
     last: TextLine | None = None
+    inline: bool = False  # the value starts on the label's own line
 
 
 class BrochureReader:
@@ -282,7 +283,7 @@ class BrochureReader:
         value = match.group(2).strip()
         value_span = next((s for s in line.spans if not s.bold), None) if value else None
         value_x = value_span.x0 if value_span and value_span is not first else None
-        return FieldValue(name, line, [value] if value else [], value_x, line)
+        return FieldValue(name, line, [value] if value else [], value_x, line, inline=bool(value))
 
     def _continues_field(self, current: FieldValue, line: TextLine) -> bool:
         last = current.last or current.label
@@ -294,7 +295,9 @@ class BrochureReader:
             return True
         if not current.lines or not 0 < line.baseline - last.baseline <= 1.7 * line.size:
             return False
-        anchors = [current.value_x] if current.value_x is not None else [current.label.x0]
+        # A value in its own column continues in that column; an inline one may wrap to the label.
+        anchors = [current.label.x0] if current.inline or current.value_x is None else []
+        anchors += [current.value_x] if current.value_x is not None else []
         return any(abs(line.x0 - x) <= 3 for x in anchors)
 
     def is_heading(self, line: TextLine) -> bool:

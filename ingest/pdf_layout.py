@@ -66,7 +66,27 @@ def page_lines(page: pymupdf.Page, index: int) -> list[TextLine]:
                 made = _make_line(spans, index, bold_fonts)
                 if made is not None:
                     lines.append(made)
-    return lines
+    return _merge_neighbours(lines)
+
+
+def _merge_neighbours(lines: list[TextLine]) -> list[TextLine]:
+    """Join pieces of one visual line that the PDF wrote separately ("–" and its list item)."""
+    merged: list[TextLine] = []
+    for line in sorted(lines, key=lambda item: (round(item.baseline), item.x0)):
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and abs(last.baseline - line.baseline) <= 1
+            and 0 <= line.x0 - last.x1 <= 1.5 * line.size
+        ):
+            joiner = "" if last.text.endswith(" ") or line.text.startswith(" ") else " "
+            last.text += joiner + line.text
+            last.x1, last.y0, last.y1 = line.x1, min(last.y0, line.y0), max(last.y1, line.y1)
+            last.bold = last.bold and line.bold
+            last.spans = last.spans + line.spans
+        else:
+            merged.append(line)
+    return merged
 
 
 def _split_at_gaps(spans: list[dict]) -> list[list[dict]]:
