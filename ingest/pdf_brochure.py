@@ -56,7 +56,7 @@ def area_name(text: str) -> str | None:
 def parse(path: str, data: bytes) -> ParseResult:
     """Parse a brochure PDF into project records; IngestError when it cannot be read at all."""
     pages, heights, problems = _read_pages(path, data)
-    running = split_running_text(pages, heights)
+    running = split_running_text(pages, heights, body_size(pages))
     hints = [next((a for a in map(area_name, (line.text for line in lines)) if a), None) for lines in running]
     stream = [line for lines in pages for line in reading_order(lines)]
     reader = BrochureReader(stream, hints)
@@ -113,7 +113,9 @@ def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[floa
     if scanned:
         where = ("page " if len(scanned) == 1 else "pages ") + ", ".join(map(str, scanned))
         problems.append(
-            IngestError(path, "no text layer (scanned?) — these pages were skipped; run OCR", where)
+            IngestError(
+                path, "no text layer (a scan or a picture) — skipped; run OCR if it holds text", where
+            )
         )
     return pages, heights, problems
 
@@ -153,6 +155,9 @@ class BrochureReader:
         self.body = body_size([stream])
         self.title_size = self.body * 1.35
         self.body_color = _body_color(stream, self.body)
+        # Large text that recurs ("Herangehensweise" in every project) is a heading, not a title.
+        large = Counter(line.text.lower() for line in stream if line.size >= self.title_size)
+        self.recurring = {text for text, count in large.items() if count >= 3}
         edges = assign_column_edges(stream)
         evidence = WordEvidence.from_lines(line.text for line in stream)
         self.context = LayoutContext(edges, typical_leading(stream, self.body), evidence)
@@ -188,7 +193,7 @@ class BrochureReader:
     def is_title_line(self, line: TextLine) -> bool:
         if line.size < self.title_size or not any(c.isalpha() for c in line.text):
             return False
-        return line.bold or line.size >= self.body * 1.7
+        return (line.bold or line.size >= self.body * 1.7) and line.text.lower() not in self.recurring
 
     def titles(self) -> list[Title]:
         """Runs of large lines (a title may wrap), each with the kicker line above it."""
@@ -301,7 +306,7 @@ class BrochureReader:
         return any(abs(line.x0 - x) <= 3 for x in anchors)
 
     def is_heading(self, line: TextLine) -> bool:
-        if line.size >= self.title_size or len(line.text) > 90 or self._is_label(line):
+        if self.is_title_line(line) or len(line.text) > 90 or self._is_label(line):
             return False
         if line.bold and line.size >= self.body * 0.95:
             return True

@@ -152,13 +152,16 @@ def _rows(lines: list[TextLine]) -> list[list[TextLine]]:
     return rows
 
 
-def split_running_text(pages: list[list[TextLine]], heights: list[float]) -> list[list[TextLine]]:
+def split_running_text(
+    pages: list[list[TextLine]], heights: list[float], body: float
+) -> list[list[TextLine]]:
     """Remove running headers, footers and page numbers from every page; return what was removed.
 
     A row at the top or bottom edge of a page is running text when one of its lines repeats at the
     same height on a quarter of the pages (at least two; numbers ignored), or is a bare page
     number. Rows are taken from the edge inwards and stop at the first row that is neither, so a
-    heading that happens to open two pages stays.
+    heading that happens to open two pages stays. Running text is small: a large line repeating
+    at the top (titles "Projekt 1", "Projekt 2" at the same place) is not.
     """
     counts: Counter = Counter()
     for number, lines in enumerate(pages):
@@ -174,7 +177,9 @@ def split_running_text(pages: list[list[TextLine]], heights: list[float]) -> lis
         for rows in (_rows(top), list(reversed(_rows(bottom)))):
             for row in rows:
                 if not any(
-                    counts[_margin_key(line)] >= repeated or _PAGE_NUMBER.match(line.text) for line in row
+                    (counts[_margin_key(line)] >= repeated and line.size <= 1.2 * body)
+                    or _PAGE_NUMBER.match(line.text)
+                    for line in row
                 ):
                     break
                 running.extend(row)
