@@ -83,9 +83,11 @@ def parse(path: str, data: bytes) -> ParseResult:
         if container is None:
             raise IngestError(path, "no main content found: no <main>, <article> or block of paragraph text")
         blocks = _drop_related(_read_blocks(container))
+        page_h1 = soup.find("h1")
+        fallback_titles = [_strip_site_name(page_title), _inline_text(page_h1) if page_h1 else ""]
     except RecursionError as error:
         raise IngestError(path, "the HTML is nested too deeply to read") from error
-    record = _build_record(blocks, page_title, path)
+    record = _build_record(blocks, fallback_titles, path)
     return ParseResult(records=[record], kind="html")
 
 
@@ -130,9 +132,18 @@ def _declared_codec(head: bytes) -> str | None:
 
 def _drop_chrome(soup: BeautifulSoup) -> None:
     """Remove navigation, banners, scripts, hidden and other non-content elements in place."""
-    for tag in soup.find_all(True):
-        if not tag.decomposed and _is_chrome(tag):
-            tag.decompose()
+    chrome: list[Tag] = []
+
+    def keep_walking(tag: Tag) -> bool:
+        if _is_chrome(tag):
+            chrome.append(tag)
+            return False  # nothing inside chrome needs a look of its own
+        return True
+
+    for _ in _walk(soup, keep_walking):
+        pass
+    for tag in chrome:
+        tag.decompose()
 
 
 def _is_chrome(tag: Tag) -> bool:
@@ -255,16 +266,24 @@ def _inline_text(tag: Tag, skip: tuple[str, ...] = ()) -> str:
     for event, node in _walk(tag, lambda t: t.name not in skip):
         if event == "text":
             parts.append(re.sub(r"\s+", " ", node))
-        elif node.name == "br" and event == "open":
-            parts.append("\n")
+        elif node.name == "br":
+            parts.append("\n" if event == "open" else "")
         elif node.name not in _INLINE_TAGS and node.name not in skip:
             parts.append("\n")
     return clean_text("".join(parts))
 
 
-def _is_linked(tag: Tag) -> bool:
-    text = tag.get_text(strip=True)
-    return bool(text) and len("".join(a.get_text(strip=True) for a in tag.find_all("a"))) >= 0.9 * len(text)
+def _is_linked(tag: Tag, skip: tuple[str, ...] = ()) -> bool:
+    """Whether (nearly) all of a tag's text is link text."""
+    total = linked = inside_links = 0
+    for event, node in _walk(tag, lambda t: t.name not in skip):
+        if event == "text":
+            length = len(node.strip())
+            total += length
+            linked += length if inside_links else 0
+        elif node.name == "a":
+            inside_links += 1 if event == "open" else -1
+    return total > 0 and linked >= 0.9 * total
 
 
 def _read_blocks(container: Tag) -> list[_Block]:
@@ -308,17 +327,28 @@ def _read_paragraph(tag: Tag) -> list[_Block]:
 
 
 def _read_list(tag: Tag) -> list[_Block]:
+    """List items as "- item" / "1. item" blocks, nested lists after their item (no recursion)."""
     blocks = []
-    number = int(tag.get("start", 1)) if str(tag.get("start", "1")).isdigit() else 1
-    for item in tag.find_all("li", recursive=False):
+    stack = [(tag, iter(tag.find_all("li", recursive=False)), _list_start(tag))]
+    while stack:
+        current, items, number = stack[-1]
+        item = next(items, None)
+        if item is None:
+            stack.pop()
+            continue
         text = _inline_text(item, skip=("ul", "ol")).replace("\n", " ")
         if text:
-            marker = f"{number}." if tag.name == "ol" else "-"
-            blocks.append(_Block("item", f"{marker} {text}", linked=_is_linked(item)))
-            number += 1
-        for nested in item.find_all(["ul", "ol"], recursive=False):
-            blocks.extend(_read_list(nested))
+            marker = f"{number}." if current.name == "ol" else "-"
+            blocks.append(_Block("item", f"{marker} {text}", linked=_is_linked(item, skip=("ul", "ol"))))
+            stack[-1] = (current, items, number + 1)
+        for nested in reversed(item.find_all(["ul", "ol"], recursive=False)):
+            stack.append((nested, iter(nested.find_all("li", recursive=False)), _list_start(nested)))
     return blocks
+
+
+def _list_start(tag: Tag) -> int:
+    start = str(tag.get("start", "1")).strip()
+    return int(start) if start.isdigit() else 1
 
 
 def _read_definitions(tag: Tag) -> list[_Block]:
@@ -349,9 +379,8 @@ def _read_table(tag: Tag) -> list[_Block]:
         return [_Block("pairs", pairs=pairs)]
     caption = tag.find("caption")
     blocks = [_Block("para", _inline_text(caption))] if caption and caption.get_text(strip=True) else []
-    for cells in rows:
-        blocks.append(_Block("para", " | ".join(_inline_text(c).replace("\n", " ") for c in cells)))
-    return blocks
+    lines = [" | ".join(_inline_text(cell).replace("\n", " ") for cell in cells) for cells in rows]
+    return [*blocks, _Block("para", "\n".join(lines))] if lines else blocks
 
 
 _READERS = {
@@ -399,13 +428,15 @@ def _split_parts(blocks: list[_Block]) -> list[_Part]:
     return parts
 
 
-def _build_record(blocks: list[_Block], page_title: str, path: str) -> ProjectRecord:
+def _build_record(blocks: list[_Block], fallback_titles: list[str], path: str) -> ProjectRecord:
+    """The project from the content blocks; without an h1 there, the title comes from <title> or the page."""
     first_h1 = next((i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1), None)
     if first_h1 is not None:
         title = blocks[first_h1].text
         blocks = blocks[first_h1 + 1 :]  # what stands above the title is a kicker or leftover chrome
     else:
-        title = _strip_site_name(page_title)
+        title = next((t for t in fallback_titles if t), "")
+    title = title.replace("\n", " ")
     if not title:
         raise IngestError(path, "no title: the page has no <h1> in its main content and no <title>")
     record = ProjectRecord(title=title)
