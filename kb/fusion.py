@@ -11,7 +11,10 @@ corpus size or on BM25's absolute scale.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
+from typing import TypeVar
+
+Item = TypeVar("Item", bound=Hashable)  # a chunk id or a project id
 
 # Cosine points that the best keyword match adds for a query fully in the corpus language.  On
 # XQuAD every weight from 0.01 to 0.045 lifts German and leaves no other language below dense
@@ -20,13 +23,13 @@ KEYWORD_WEIGHT = 0.03
 
 
 def fuse(
-    dense: list[tuple[int, float]],
-    keyword: list[tuple[int, float]],
+    dense: list[tuple[Item, float]],
+    keyword: list[tuple[Item, float]],
     *,
     keyword_confidence: float,
     k: int,
     keyword_weight: float = KEYWORD_WEIGHT,
-) -> list[tuple[int, float]]:
+) -> list[tuple[Item, float]]:
     """The top k ids by dense similarity plus confidence-weighted keyword evidence.
 
     dense: (id, cosine similarity) best first; keyword: (id, score, higher is better,
@@ -37,7 +40,7 @@ def fuse(
     """
     weight = keyword_weight * min(max(keyword_confidence, 0.0), 1.0)
     best_keyword = max((score for _, score in keyword), default=0.0)
-    boost: dict[int, float] = {}
+    boost: dict[Item, float] = {}
     if weight > 0 and best_keyword > 0:
         boost = {item: weight * max(score, 0.0) / best_keyword for item, score in keyword}
     base = dict(dense)

@@ -1,8 +1,7 @@
 """German-aware keyword analysis: the terms the FTS5 index holds and the terms a query asks for.
 
 A word becomes its Snowball German stem after case folding and diacritic
-folding (ä→a, ß→ss, é→e; "fuer" meets "für" because the stemmer reads "ue"
-as "ü").  Feminine role nouns meet the masculine form ("Lotsinnen" →
+folding (ä→a, ß→ss, é→e, and "fuer" meets "für").  Feminine role nouns meet the masculine form ("Lotsinnen" →
 "Lotse").  A long word also yields the stems of its plausible parts, so that
 "Sprachpaten" finds "Sprachpatenschaft", "Lotsen im Gesundheitswesen" finds
 "Gesundheitslotsinnen" and "Café für Sprache" finds "Sprachcafé": without a
@@ -60,6 +59,8 @@ HYPHENS = re.compile(r"[-‐‑]")
 # Endings after which "-in"/"-innen" marks a feminine role noun (Migrantin, Lotsin, Ärztin,
 # Pädagogin), chosen so that Termin, Medizin, Berlin or Vitamin keep their ending.
 FEMININE_BASE = re.compile(r"(?:er|ant|ent|ist|at|or|log|eur|ots|arzt|and|leg)$")
+# As the Snowball German stemmer reads them: "ue" after q or a vowel is no umlaut (Quelle, neue).
+SPELLED_UMLAUT = re.compile(r"ae|oe|(?<![qaeiouy])ue")
 DIGRAPH_TAILS = ("ch", "ck", "ph", "th")  # a break inside these is no word boundary
 
 
@@ -120,9 +121,16 @@ DEFAULT_ANALYZER = Analyzer()
 
 
 def fold(text: str) -> str:
-    """Lower case without diacritics: "Straße" → "strasse", "Café" → "cafe", "für" → "fur"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower case without diacritics, umlauts typed as ae/oe/ue read as the plain vowel.
+
+    "Straße" → "strasse", "Café" → "cafe", "für" and "fuer" → "fur".  The stemmer
+    reads ae/oe/ue the same way; doing it here as well makes the compound parts
+    of "Oeffnungszeiten" those of "Öffnungszeiten", and "fuer" a stop word.
+    """
+    # Decomposed before case folding too: "𝓐" only becomes a letter with a lower case by NFKD.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return SPELLED_UMLAUT.sub(lambda m: m.group()[0], plain)
 
 
 def masculine(word: str) -> str:
