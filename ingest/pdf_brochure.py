@@ -17,6 +17,7 @@ import pymupdf
 from ingest.headings import field_name, section_kind, split_list
 from ingest.hyphenation import WordEvidence, join_all
 from ingest.pdf_layout import (
+    MARGIN_SHARE,
     LayoutContext,
     TextLine,
     assign_column_edges,
@@ -56,9 +57,17 @@ def area_name(text: str) -> str | None:
 def parse(path: str, data: bytes) -> ParseResult:
     """Parse a brochure PDF into project records; IngestError when it cannot be read at all."""
     pages, heights, problems = _read_pages(path, data)
-    running = split_running_text(pages, heights, body_size(pages))
-    hints = [next((a for a in map(area_name, (line.text for line in lines)) if a), None) for lines in running]
-    stream = [line for lines in pages for line in reading_order(lines)]
+    body = body_size(pages)
+    running = split_running_text(pages, heights, body)
+    hints = [
+        _header_area(removed + kept, height, body)
+        for removed, kept, height in zip(running, pages, heights, strict=True)
+    ]
+    stream = [
+        line
+        for lines, height in zip(pages, heights, strict=True)
+        for line in reading_order(lines, height, body)
+    ]
     reader = BrochureReader(stream, hints)
     records = reader.records()
     if not records:
@@ -68,6 +77,16 @@ def parse(path: str, data: bytes) -> ParseResult:
             "(Träger:, Ort:, ...) or section headings (Herangehensweise, Mehrwert, ...)",
         )
     return ParseResult(records=records, problems=problems)
+
+
+def _header_area(lines: list[TextLine], height: float, body: float) -> str | None:
+    """The area named in small print at the top of a page (a running header, or a lone page's)."""
+    for line in sorted(lines, key=lambda item: item.baseline):
+        if line.y1 <= height * MARGIN_SHARE and line.size <= 1.2 * body:
+            area = area_name(line.text)
+            if area:
+                return area
+    return None
 
 
 def _open(path: str, data: bytes) -> pymupdf.Document:
@@ -298,8 +317,11 @@ class BrochureReader:
             if current.value_x is None:
                 current.value_x = line.x0  # the value stands in a column right of its label
             return True
-        if not current.lines or not 0 < line.baseline - last.baseline <= 1.7 * line.size:
+        if not 0 < line.baseline - last.baseline <= 1.7 * line.size:
             return False
+        if not current.lines:  # a label standing above its value
+            current.value_x = line.x0
+            return abs(line.x0 - current.label.x0) <= 3
         # A value in its own column continues in that column; an inline one may wrap to the label.
         anchors = [current.label.x0] if current.inline or current.value_x is None else []
         anchors += [current.value_x] if current.value_x is not None else []

@@ -223,12 +223,36 @@ def column_split(lines: list[TextLine]) -> float | None:
     return split if left_only >= 3 and right_only >= 3 else None
 
 
-def reading_order(lines: list[TextLine]) -> list[TextLine]:
+def reading_order(lines: list[TextLine], height: float, body: float) -> list[TextLine]:
     """Lines of one page in reading order: full-width parts top to bottom, columns left before right.
 
-    Lines crossing the gutter divide the page into bands; inside a band the left column is read
-    completely before the right one.
+    Small print along the top and bottom edge (a header the page does not share with others)
+    is read first and last. Lines crossing the gutter divide the rest into bands; inside a band
+    the left column is read completely before the right one.
     """
+    rows = _rows(lines)
+    top = 0
+    while top < len(rows) and _is_edge_row(rows[top], height, body, top_edge=True):
+        top += 1
+    bottom = len(rows)
+    while bottom > top and _is_edge_row(rows[bottom - 1], height, body, top_edge=False):
+        bottom -= 1
+    middle = [line for row in rows[top:bottom] for line in row]
+    head = [line for row in rows[:top] for line in sorted(row, key=lambda item: item.x0)]
+    tail = [line for row in rows[bottom:] for line in sorted(row, key=lambda item: item.x0)]
+    return head + _columns_in_order(middle) + tail
+
+
+def _is_edge_row(row: list[TextLine], height: float, body: float, top_edge: bool) -> bool:
+    inside = (
+        all(line.y1 <= height * MARGIN_SHARE for line in row)
+        if top_edge
+        else all(line.y0 >= height * (1 - MARGIN_SHARE) for line in row)
+    )
+    return inside and all(line.size < 0.95 * body for line in row)
+
+
+def _columns_in_order(lines: list[TextLine]) -> list[TextLine]:
     by_position = sorted(lines, key=lambda line: (round(line.baseline, 0), line.x0))
     split = column_split(lines)
     if split is None:

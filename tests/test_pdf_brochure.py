@@ -469,3 +469,44 @@ def test_large_recurring_headings_are_not_titles():
         ("approach", "Text zu Herangehensweise im Projekt 3."),
         ("value", "Text zu Mehrwert im Projekt 3."),
     ]
+
+
+def test_info_block_in_a_side_column_with_labels_above_values():
+    document = pymupdf.open()
+    page = PageWriter(document, "Handlungsfeld Gesundheit")
+    page.line("Bewegung für alle", size=20, font="hebo")
+    page.gap(10)
+    top = page.y
+    page.heading("Herangehensweise", coloured=False)
+    for text in [
+        "Jeden Samstag treffen sich Frauen",
+        "zum gemeinsamen Laufen im Park.",
+        "Kinder werden nebenan betreut.",
+    ]:
+        page.line(text)
+    page.heading("Mehrwert", coloured=False)
+    page.line("Bewegung und Begegnung zugleich.")
+    page.y = top
+    for label, values in [
+        ("Träger:", ["Verein Sonne e. V."]),
+        ("Zielgruppe:", ["Frauen, Kinder"]),
+        ("Kontakt:", ["Frau Beispiel", "sonne@example.org"]),
+    ]:
+        page.y += 6
+        page.line(label, x=380, font="hebo")
+        for value in values:
+            page.line(value, x=380)
+    (record,) = parse_file("side.pdf", document.tobytes()).records
+    assert (record.title, record.area, record.organisation) == (
+        "Bewegung für alle",
+        "Gesundheit",
+        "Verein Sonne e. V.",
+    )
+    assert (record.target_groups, record.contact) == (["Frauen", "Kinder"], "Frau Beispiel sonne@example.org")
+    assert [(s.kind, s.text) for s in record.sections] == [
+        (
+            "approach",
+            "Jeden Samstag treffen sich Frauen zum gemeinsamen Laufen im Park. Kinder werden nebenan betreut.",
+        ),
+        ("value", "Bewegung und Begegnung zugleich."),
+    ]
