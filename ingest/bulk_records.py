@@ -51,6 +51,8 @@ def _key(name: str) -> str:
 
 
 def _parse_jsonl(path: str, text: str) -> ParseResult:
+    if _whole_json_kind(text) is list:
+        return _parse_json(path, text)  # a pretty-printed JSON document named .jsonl
     result = ParseResult(records=[], kind="jsonl")
     # Split on newlines only: JSON strings may hold U+2028, which str.splitlines() would cut at.
     for number, line in enumerate(text.split("\n"), start=1):
@@ -63,17 +65,18 @@ def _parse_jsonl(path: str, text: str) -> ParseResult:
             result.problems.append(IngestError(path, reason, f"line {number}"))
             continue
         _add_record(result, path, value, f"line {number}")
-    if not result.records and _is_whole_json(text):
-        return _parse_json(path, text)  # a pretty-printed JSON document named .jsonl
     return result
 
 
-def _is_whole_json(text: str) -> bool:
+def _whole_json_kind(text: str) -> type | None:
+    """list for a JSON list of records (or {"projects": [...]}) in one document, else its type or None."""
     try:
-        json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError:
-        return False
-    return True
+        return None
+    if isinstance(document, dict) and any(isinstance(document.get(key), list) for key in _LIST_KEYS):
+        return list
+    return type(document)
 
 
 def _parse_json(path: str, text: str) -> ParseResult:
@@ -244,4 +247,5 @@ def _as_text(value: object, joiner: str = "\n") -> str:
         return clean_text(joiner.join(_as_text(item) for item in value))
     if isinstance(value, dict):
         return clean_text(json.dumps(value, ensure_ascii=False))
-    return clean_text(str(value)) if value is not None else ""
+    # clean_text reads a lone "\r" as a line break; Windows line ends must stay one break.
+    return clean_text(str(value).replace("\r\n", "\n")) if value is not None else ""

@@ -72,7 +72,7 @@ class _Block:
 
 def parse(path: str, data: bytes) -> ParseResult:
     """Read the one project a web page describes."""
-    text = decode_html(data, path)
+    text = decode_html(data, path).replace("\r\n", "\n")
     if "<" not in text:
         raise IngestError(path, "not an HTML page (no HTML tags found)")
     try:
