@@ -431,6 +431,13 @@ def _split_parts(blocks: list[_Block]) -> list[_Part]:
 def _build_record(blocks: list[_Block], fallback_titles: list[str], path: str) -> ProjectRecord:
     """The project from the content blocks; without an h1 there, the title comes from <title> or the page."""
     first_h1 = next((i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1), None)
+    if (
+        first_h1 is None
+        and blocks
+        and blocks[0].kind == "heading"
+        and _names_the_page(blocks[0].text, fallback_titles[0])
+    ):
+        first_h1 = 0  # a CMS that keeps <h1> for its logo titles the content with an <h2>
     if first_h1 is not None:
         title = blocks[first_h1].text
         blocks = blocks[first_h1 + 1 :]  # what stands above the title is a kicker or leftover chrome
@@ -456,6 +463,10 @@ def _build_record(blocks: list[_Block], fallback_titles: list[str], path: str) -
     if not (record.summary or record.sections):
         raise IngestError(path, "no project text found in the page's main content")
     return record
+
+
+def _names_the_page(heading: str, page_title: str) -> bool:
+    return bool(heading) and heading.casefold() in page_title.casefold() and section_kind(heading) is None
 
 
 def _strip_site_name(page_title: str) -> str:

@@ -22,7 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere in the checkout
     sys.path.insert(0, str(REPO_ROOT))
 
-from ingest import ProjectRecord, parse_file  # noqa: E402
+from ingest import IngestError, ProjectRecord, parse_file  # noqa: E402
 
 DEFAULT_PROJECTS = REPO_ROOT / "samples" / "projects"
 DEFAULT_OUT = REPO_ROOT / "samples" / "build" / "pages"
@@ -366,7 +366,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.projects.is_dir():
         print(f"Error: {args.projects}: no such folder", file=sys.stderr)
         return 1
-    written = build_pages(args.projects, args.out)
+    try:
+        written = build_pages(args.projects, args.out)
+    except IngestError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
     if not written:
         print(f"Error: {args.projects}: no project with 'format: html'", file=sys.stderr)
         return 1

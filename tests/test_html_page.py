@@ -291,3 +291,23 @@ def test_hidden_and_layout_classes(tmp_path: Path):
     assert record.summary == TEXT
     assert [(s.kind, s.text) for s in record.sections] == [("approach", "So geht es.")]
     assert "Versteckt" not in json.dumps(record.to_dict(), ensure_ascii=False)
+
+
+def test_h2_title_when_the_h1_is_the_site_logo(tmp_path: Path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><title>Lesepaten | Stadt Beispiel</title></head><body>"
+        '<header><h1 class="logo">Stadt Beispiel</h1></header>'
+        f'<div id="content"><h2>Lesepaten</h2><p>{TEXT}</p><h3>Mehrwert</h3><p>Kinder lesen mehr.</p></div>'
+        "</body></html>",
+        encoding="utf-8",
+    )
+    record = parse_file(path).records[0]
+    assert (record.title, record.summary) == ("Lesepaten", TEXT)
+    assert [(s.kind, s.text) for s in record.sections] == [("value", "Kinder lesen mehr.")]
+
+
+def test_make_pages_reports_a_broken_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    (tmp_path / "01-kaputt.md").write_text("---\ntitle: [kaputt\n---\nText\n", encoding="utf-8")
+    assert make_pages.main(["--projects", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    assert "01-kaputt.md: line 2: front matter is not valid YAML" in capsys.readouterr().err
