@@ -40,7 +40,7 @@ _NOISE_NAME_WORDS = {
     "navigation", "sr", "visually", "offcanvas",
 }  # fmt: skip
 _CONTENT_NAME = re.compile(
-    r"^((main|page|site|haupt)[-_]?)?(content|inhalt|main|article|artikel)([-_]?(main|area|body|wrapper|text))?$"
+    r"^((main|page|site|haupt|entry|post|node)[-_]?)?(content|inhalt|main|article|artikel)([-_]?(main|area|body|wrapper|text|inner))?$"
 )
 _INLINE_TAGS = {
     "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",

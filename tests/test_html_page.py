@@ -311,3 +311,32 @@ def test_make_pages_reports_a_broken_source(tmp_path: Path, capsys: pytest.Captu
     (tmp_path / "01-kaputt.md").write_text("---\ntitle: [kaputt\n---\nText\n", encoding="utf-8")
     assert make_pages.main(["--projects", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
     assert "01-kaputt.md: line 2: front matter is not valid YAML" in capsys.readouterr().err
+
+
+LINKS = "".join(f'<li><a href="/seite/{i}">Menüpunkt Nummer {i}</a></li>' for i in range(30))
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        f'<div class="site"><div class="widget-area"><ul>{LINKS}</ul></div><div class="entry-content">{{content}}</div></div>',
+        f'<div><ul>{LINKS}</ul></div><div role="main">{{content}}</div>',
+        f'<table><tr><td class="links"><ul>{LINKS}</ul></td><td>{{content}}</td></tr></table>',
+        f'<div class="a"><div class="b"><ul>{LINKS}</ul></div><div class="c">{{content}}</div>'
+        '<div class="d"><p>Telefon 07000 000-0 · Musterweg 2</p></div></div>',
+    ],
+    ids=["entry-content", "role-main", "table-layout", "no-hints"],
+)
+def test_main_content_is_found_by_evidence(tmp_path: Path, page: str):
+    content = (
+        f"<h1>Gartenprojekt</h1><p>{TEXT}</p><p>Träger: Verein Grün e.V.</p>"
+        "<h2>Herangehensweise</h2><p>Beete werden gemeinsam angelegt und gepflegt.</p>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(f"<html><body>{page.format(content=content)}</body></html>", encoding="utf-8")
+    record = parse_file(path).records[0]
+    assert (record.title, record.summary, record.organisation) == ("Gartenprojekt", TEXT, "Verein Grün e.V.")
+    assert [(s.kind, s.text) for s in record.sections] == [
+        ("approach", "Beete werden gemeinsam angelegt und gepflegt.")
+    ]
+    assert "Menüpunkt" not in json.dumps(record.to_dict(), ensure_ascii=False)
