@@ -44,6 +44,11 @@ _AREA_WORDS = {
     "Gesellschaft": re.compile(r"\bgesellschaft", re.I),
     "Arbeitsmarkt": re.compile(r"\b(arbeit|beruf|beschäftigung)", re.I),
 }
+# Labels of contact details that complete the "Kontakt" field.
+_CONTACT_LABEL = re.compile(
+    r"^(telefon|tel\.?|fon|fax|mobil|e-?mail|mail|internet|web|website|homepage|anschrift|adresse)$", re.I
+)
+_CONTACT_DETAIL, _EXTRA = "contact detail", "extra"
 _LABEL = re.compile(r"^([^\W\d_][\w /-]{0,38}?)\s*:\s*(.*)$")
 assert set(_AREA_WORDS) == set(AREAS)
 
@@ -163,6 +168,7 @@ class FieldValue:
     value_x: float | None = None
     last: TextLine | None = None
     inline: bool = False  # the value starts on the label's own line
+    text: str = ""  # the label as printed, without its colon
 
 
 class BrochureReader:
@@ -276,8 +282,9 @@ class BrochureReader:
         current: FieldValue | None = None
         parts: list[HeadedPart] = []
         summary: list[TextLine] = []
-        for line in segment:
-            label = self.label(line, in_sections=bool(parts))
+        for index, line in enumerate(segment):
+            following = segment[index + 1] if index + 1 < len(segment) else None
+            label = self.label(line, in_sections=bool(parts), following=following)
             if label:
                 current = label
                 fields.append(label)
@@ -295,19 +302,29 @@ class BrochureReader:
                 (parts[-1].lines if parts else summary).append(line)
         return fields, summary, parts
 
-    def label(self, line: TextLine, in_sections: bool) -> FieldValue | None:
-        """An info-block label line ("Träger: Verein e. V."), as the start of a field value."""
-        match = _LABEL.match(line.text) if ":" in line.text[:41] else None
-        if not match:
-            return None
-        name = field_name(match.group(1))
+    def label(self, line: TextLine, in_sections: bool, following: TextLine | None) -> FieldValue | None:
+        """An info-block label ("Träger: Verein e. V."), as the start of a field value.
+
+        Labels are bold, or plain before the first section heading. Without a colon, only a bold
+        label with its value beside it on the same row counts ("Träger   Verein e. V.").
+        """
         first = line.spans[0]
-        if name is None or (in_sections and not first.bold):
+        match = _LABEL.match(line.text) if ":" in line.text[:41] else None
+        if match is None:
+            beside = following is not None and following.page == line.page and following.x0 > line.x1
+            if line.bold and beside and abs(following.baseline - line.baseline) <= 2:
+                name = _label_name(line.text, bold=True, in_sections=in_sections)
+                return FieldValue(name, line, [], None, line, text=line.text) if name else None
+            return None
+        if in_sections and not first.bold:
+            return None
+        name = _label_name(match.group(1), bold=first.bold, in_sections=in_sections)
+        if name is None:
             return None
         value = match.group(2).strip()
         value_span = next((s for s in line.spans if not s.bold), None) if value else None
         value_x = value_span.x0 if value_span and value_span is not first else None
-        return FieldValue(name, line, [value] if value else [], value_x, line, inline=bool(value))
+        return FieldValue(name, line, [value] if value else [], value_x, line, bool(value), match.group(1))
 
     def _continues_field(self, current: FieldValue, line: TextLine) -> bool:
         last = current.last or current.label
@@ -344,7 +361,12 @@ class BrochureReader:
             text = clean_text(join_all(value.lines, self.context.evidence))
             if not text:
                 continue
-            if value.name in ("target_groups", "partners"):
+            if value.name == _CONTACT_DETAIL:
+                record.contact = f"{record.contact}; " if record.contact else ""
+                record.contact += f"{value.text}: {text}"
+            elif value.name == _EXTRA:
+                record.extra[value.text] = text
+            elif value.name in ("target_groups", "partners"):
                 getattr(record, value.name).extend(split_list(text))
             elif value.name == "area":
                 record.area = area_name(text) or text
@@ -352,6 +374,16 @@ class BrochureReader:
                 setattr(record, value.name, text)
             else:
                 setattr(record, value.name, f"{getattr(record, value.name)}; {text}")
+
+
+def _label_name(label: str, bold: bool, in_sections: bool) -> str | None:
+    """The record field a label fills; contact details join the contact, other bold labels go to extra."""
+    name = field_name(label)
+    if name is None and _CONTACT_LABEL.match(label.strip()):
+        name = _CONTACT_DETAIL
+    if name is None and bold and not in_sections and len(label.split()) <= 3:
+        name = _EXTRA
+    return name
 
 
 def _body_color(stream: list[TextLine], size: float) -> int:

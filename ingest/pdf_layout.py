@@ -198,7 +198,7 @@ def body_size(pages: list[list[TextLine]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 10.0
 
 
-def column_split(lines: list[TextLine]) -> float | None:
+def column_split(lines: list[TextLine], body: float) -> float | None:
     """The x of the gutter between two text columns on a page, or None for a one-column page."""
     if len(lines) < 6:
         return None
@@ -218,9 +218,26 @@ def column_split(lines: list[TextLine]) -> float | None:
     if best is None:
         return None
     split = best[2]
-    left_only = bisect_right(ends, split + 1)
-    right_only = len(starts) - bisect_left(starts, split - 1)
-    return split if left_only >= 3 and right_only >= 3 else None
+    left_lines = [line for line in lines if line.x1 <= split + 1]
+    right_lines = [line for line in lines if line.x0 >= split - 1]
+    if len(left_lines) < 3 or len(right_lines) < 3:
+        return None
+    return split if _look_like_columns(left_lines, right_lines, body) else None
+
+
+def _look_like_columns(left: list[TextLine], right: list[TextLine], body: float) -> bool:
+    """Columns of running text, not a table of short labels beside their values.
+
+    Body text in a column fills most of its width: three in four lines reach at least 65 % of
+    it. A label column does not, and is far narrower than its value column.
+    """
+    left_start, left_end = min(line.x0 for line in left), max(line.x1 for line in left)
+    right_start, right_end = min(line.x0 for line in right), max(line.x1 for line in right)
+    left_width, right_width = left_end - left_start, right_end - right_start
+    if min(left_width, right_width) < 0.3 * max(left_width, right_width):
+        return False
+    ends = sorted(line.x1 for line in left if not line.bold and abs(line.size - body) < 0.6)
+    return len(ends) >= 3 and ends[len(ends) // 4] >= left_start + 0.65 * left_width
 
 
 def reading_order(lines: list[TextLine], height: float, body: float) -> list[TextLine]:
@@ -240,7 +257,7 @@ def reading_order(lines: list[TextLine], height: float, body: float) -> list[Tex
     middle = [line for row in rows[top:bottom] for line in row]
     head = [line for row in rows[:top] for line in sorted(row, key=lambda item: item.x0)]
     tail = [line for row in rows[bottom:] for line in sorted(row, key=lambda item: item.x0)]
-    return head + _columns_in_order(middle) + tail
+    return head + _columns_in_order(middle, body) + tail
 
 
 def _is_edge_row(row: list[TextLine], height: float, body: float, top_edge: bool) -> bool:
@@ -252,9 +269,9 @@ def _is_edge_row(row: list[TextLine], height: float, body: float, top_edge: bool
     return inside and all(line.size < 0.95 * body for line in row)
 
 
-def _columns_in_order(lines: list[TextLine]) -> list[TextLine]:
+def _columns_in_order(lines: list[TextLine], body: float) -> list[TextLine]:
     by_position = sorted(lines, key=lambda line: (round(line.baseline, 0), line.x0))
-    split = column_split(lines)
+    split = column_split(lines, body)
     if split is None:
         return _rows_in_order(by_position)
     ordered: list[TextLine] = []

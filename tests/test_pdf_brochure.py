@@ -510,3 +510,29 @@ def test_info_block_in_a_side_column_with_labels_above_values():
         ),
         ("value", "Bewegung und Begegnung zugleich."),
     ]
+
+
+def test_info_table_without_colons_and_with_contact_details():
+    document = pymupdf.open()
+    page = PageWriter(document, "Handlungsfeld Arbeitsmarkt")
+    page.line("Job-Tandems im Handwerk", size=20, font="hebo")
+    page.gap(6)
+    for label, value in [
+        ("Träger", "Kreishandwerkerschaft (Beispiel)"),
+        ("Zielgruppe", "Geflüchtete Frauen; junge Erwachsene"),
+        ("Kontakt", "Herr Beispiel"),
+        ("Telefon:", "07031 000 111"),
+        ("E-Mail:", "tandem@example.org"),
+        ("Förderung:", "Landesprogramm (Beispiel)"),
+    ]:
+        page.page.insert_text((60, page.y), label, fontname="hebo", fontsize=9.5)
+        page.line(value, x=160)
+    page.heading("Herangehensweise", coloured=False)
+    page.line("Geflüchtete arbeiten drei Monate lang in einem Betrieb mit.")
+    (record,) = parse_file("table.pdf", document.tobytes()).records
+    assert record.organisation == "Kreishandwerkerschaft (Beispiel)"
+    assert record.target_groups == ["Geflüchtete Frauen", "junge Erwachsene"]
+    assert record.contact == "Herr Beispiel; Telefon: 07031 000 111; E-Mail: tandem@example.org"
+    assert record.extra == {"Förderung": "Landesprogramm (Beispiel)"}
+    assert record.area == "Arbeitsmarkt"
+    assert [s.kind for s in record.sections] == ["approach"]
