@@ -16,11 +16,20 @@ Adding an id that is already present replaces its vector.
 
 Thread safety: one lock guards every operation, so a web server may search
 while another thread adds or removes.
+
+Search threads: FAISS spreads even a single-query scan over OpenMP threads.
+When another process holds a core, every parallel region waits for a
+descheduled thread, and a 0.5 ms search took 40 ms in bench/ann_recall.py;
+so searches run on ``search_threads`` (default 1) threads, set for the
+calling thread only and restored afterwards.  Building (add, compact) keeps
+FAISS's default and uses every core.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +66,7 @@ HNSW_EF_CONSTRUCTION = 80
 # Smallest efSearch with recall@10 >= 0.98 on clustered vectors (bench/ann_recall.py).
 HNSW_EF_SEARCH = 96
 DEAD_FRACTION_TO_COMPACT = 0.25
+DEFAULT_SEARCH_THREADS = 1
 INDEX_FILE = "vectors.faiss"
 LABELS_FILE = "labels.npy"
 
@@ -64,6 +74,20 @@ LABELS_FILE = "labels.npy"
 def choose_kind(expected_size: int) -> str:
     """The kind ``create(kind="auto")`` picks for a collection of this size."""
     return "flat" if expected_size <= AUTO_FLAT_LIMIT else "hnsw"
+
+
+@contextmanager
+def _faiss_threads(threads: int | None) -> Iterator[None]:
+    """Run FAISS with ``threads`` OpenMP threads on this thread, then put the old count back."""
+    if threads is None:
+        yield
+        return
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(threads)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def _new_faiss_index(kind: str, dim: int) -> faiss.Index:
@@ -87,6 +111,7 @@ class VectorIndex:
         self.model_id = model_id
         self.kind = kind
         self.manifest: Manifest | None = None
+        self.search_threads: int | None = DEFAULT_SEARCH_THREADS  # None: FAISS default (all cores)
         self._lock = threading.RLock()
         self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their rows)
         self._dead_selector: faiss.IDSelector | None = None
@@ -104,6 +129,13 @@ class VectorIndex:
 
     def __len__(self) -> int:
         return int(np.count_nonzero(self._labels >= 0))
+
+    def copy(self) -> VectorIndex:
+        """An independent copy: change it while searches keep using this one, then swap."""
+        with self._lock:
+            twin = VectorIndex(faiss.clone_index(self._index), self._labels.copy(), self.model_id, self.kind)
+            twin.manifest = self.manifest
+            return twin
 
     def ids(self) -> np.ndarray:
         """Every id in the index, ascending."""
@@ -157,7 +189,8 @@ class VectorIndex:
                 k = min(k, len(rows))
             if k <= 0:
                 return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
-            scores, found = self._search_rows(query, k, rows)
+            with _faiss_threads(self.search_threads):
+                scores, found = self._search_rows(query, k, rows)
             keep = found >= 0
             return scores[keep].astype(np.float32), self._labels[found[keep]]
 

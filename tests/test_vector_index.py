@@ -7,6 +7,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
@@ -302,3 +303,15 @@ def test_interrupted_save_leaves_the_old_index_loadable(failing_call, ids, vecto
 
     filled("flat", ids, vectors).save(tmp_path, fingerprint="new")
     assert len(VectorIndex.load(tmp_path)) == 300
+
+
+def test_search_threads_apply_only_during_the_search(ids, vectors):
+    index = filled("flat", ids, vectors)
+    original = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(3)
+    try:
+        index.search_threads = 1
+        index.search(vectors[0], 3)
+        assert faiss.omp_get_max_threads() == 3
+    finally:
+        faiss.omp_set_num_threads(original)
