@@ -38,25 +38,27 @@ _NOT_PROJECT = re.compile(
     r"kontakte|adressen|register|übersicht)\b",
     re.I,
 )
-_AREA_WORDS = {
-    "Bildung": re.compile(r"\bbildung", re.I),
-    "Gesundheit": re.compile(r"\bgesundheit", re.I),
-    "Gesellschaft": re.compile(r"\bgesellschaft", re.I),
-    "Arbeitsmarkt": re.compile(r"\b(arbeit|beruf|beschäftigung)", re.I),
-}
+# Words that name an area, as the start of a word ("Bildung", "Gesundheitsförderung", "Beruf").
+_AREA_WORDS = re.compile(
+    r"\b(?:(?P<Bildung>bildung)|(?P<Gesundheit>gesundheit)|(?P<Gesellschaft>gesellschaft)"
+    r"|(?P<Arbeitsmarkt>arbeit|beruf|beschäftigung))",
+    re.I,
+)
 # Labels of contact details that complete the "Kontakt" field.
 _CONTACT_LABEL = re.compile(
     r"^(telefon|tel\.?|fon|fax|mobil|e-?mail|mail|internet|web|website|homepage|anschrift|adresse)$", re.I
 )
 _CONTACT_DETAIL, _EXTRA = "contact detail", "extra"
 _LABEL = re.compile(r"^([^\W\d_][\w /-]{0,38}?)\s*:\s*(.*)$")
-assert set(_AREA_WORDS) == set(AREAS)
+assert set(_AREA_WORDS.groupindex) == set(AREAS)
 
 
 def area_name(text: str) -> str | None:
     """The area a short text names ("Handlungsfeld Bildung" → "Bildung"), if exactly one."""
-    found = {area for area, pattern in _AREA_WORDS.items() if pattern.search(text)}
-    return found.pop() if len(found) == 1 and len(text.split()) <= 5 else None
+    if len(text.split()) > 5:
+        return None
+    found = {match.lastgroup for match in _AREA_WORDS.finditer(text)}
+    return found.pop() if len(found) == 1 else None
 
 
 def parse(path: str, data: bytes) -> ParseResult:
@@ -73,7 +75,7 @@ def parse(path: str, data: bytes) -> ParseResult:
         for lines, height in zip(pages, heights, strict=True)
         for line in reading_order(lines, height, body)
     ]
-    reader = BrochureReader(stream, hints)
+    reader = BrochureReader(stream, hints, body)
     records = reader.records()
     if not records:
         raise IngestError(
@@ -174,10 +176,10 @@ class FieldValue:
 class BrochureReader:
     """Reads the ordered lines of a whole brochure into project records."""
 
-    def __init__(self, stream: list[TextLine], header_areas: list[str | None]):
+    def __init__(self, stream: list[TextLine], header_areas: list[str | None], body: float):
         self.stream = stream
         self.header_areas = header_areas
-        self.body = body_size([stream])
+        self.body = body
         self.title_size = self.body * 1.35
         self.body_color = _body_color(stream, self.body)
         # Large text that recurs ("Herangehensweise" in every project) is a heading, not a title.

@@ -106,6 +106,7 @@ def _make_line(spans: list[dict], index: int, bold_fonts: dict[str, bool]) -> Te
     sizes: dict[float, int] = {}
     previous_x1 = 0.0
     y0, y1 = spans[0]["bbox"][1], spans[0]["bbox"][3]
+    x0, x1 = float("inf"), float("-inf")
     for span in spans:
         content, (left, top, right, bottom), size = span["text"], span["bbox"], span["size"]
         if text and text[-1] != " " and content[:1] != " " and left - previous_x1 > 0.2 * size:
@@ -115,17 +116,19 @@ def _make_line(spans: list[dict], index: int, bold_fonts: dict[str, bool]) -> Te
         y0, y1 = min(y0, top), max(y1, bottom)
         if content.strip():
             font = span["font"]
-            if font not in bold_fonts:
-                bold_fonts[font] = bool(_BOLD_FONT.search(font))
-            visible.append(Span(content, bool(span["flags"] & 16) or bold_fonts[font], size, left, right))
+            bold = bold_fonts.get(font)
+            if bold is None:
+                bold = bold_fonts[font] = bool(_BOLD_FONT.search(font))
+            visible.append(Span(content, bold or bool(span["flags"] & 16), size, left, right))
             sizes[size] = sizes.get(size, 0) + len(content)
+            x0, x1 = min(x0, left), max(x1, right)
     if not visible:
         return None
     return TextLine(
         page=index,
-        x0=min(part.x0 for part in visible),
+        x0=x0,
         y0=y0,
-        x1=max(part.x1 for part in visible),
+        x1=x1,
         y1=y1,
         baseline=spans[0]["origin"][1],
         text=text.strip(),
@@ -214,7 +217,7 @@ def column_split(lines: list[TextLine], body: float) -> float | None:
         candidate = (crossing, abs(x - centre), x)
         if best is None or candidate < best:
             best = candidate
-        x += 2
+        x += 3
     if best is None:
         return None
     split = best[2]
