@@ -536,3 +536,25 @@ def test_info_table_without_colons_and_with_contact_details():
     assert record.extra == {"Förderung": "Landesprogramm (Beispiel)"}
     assert record.area == "Arbeitsmarkt"
     assert [s.kind for s in record.sections] == ["approach"]
+
+
+def test_large_type_inside_a_project_stays_in_it():
+    document = pymupdf.open()
+    page = PageWriter(document, "Handlungsfeld Bildung")
+    page.line("Lernen im Park", size=20, font="hebo")
+    page.field("Träger:", "Verein Grün e. V.")
+    page.field("Ort:", "Sindelfingen")
+    page.heading("Herangehensweise", coloured=False)
+    page.line("Kinder lernen draußen.")
+    page.gap(10)
+    page.line("„Draußen lernt es sich leichter“", size=18, font="hebo")
+    page.line("sagt eine Mutter aus dem Projekt.")
+    page.heading("Mehrwert", coloured=False)
+    page.line("Mehr Bewegung, mehr Wörter.")
+    (record,) = parse_file("quote.pdf", document.tobytes()).records
+    assert [(s.kind, s.text) for s in record.sections] == [
+        ("approach", "Kinder lernen draußen."),
+        ("other", "sagt eine Mutter aus dem Projekt."),
+        ("value", "Mehr Bewegung, mehr Wörter."),
+    ]
+    assert "Draußen lernt es sich leichter" in record.sections[1].heading
