@@ -16,7 +16,7 @@ from ingest.record import IngestError, ParseResult, ProjectRecord, Section
 from ingest.textclean import clean_text, decode_text
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
-_FIELD_LINE = re.compile(r"^\s*[-*]?\s*\**([A-Za-zÄÖÜäöüß /]{2,40}?)\**\s*:\s*(.+)$")
+_FIELD_LINE = re.compile(r"^\s*[-*]?\s*\**([A-Za-zÄÖÜäöüß /]{2,40}?)\s*:\s*\**\s*(.+)$")
 
 
 def parse(path: str, data: bytes) -> ParseResult:
@@ -29,14 +29,18 @@ def parse(path: str, data: bytes) -> ParseResult:
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             where = f"line {mark.line + 2}" if mark else None
-            raise IngestError(path, f"front matter is not valid YAML: {getattr(error, 'problem', error)}", where) from error
+            raise IngestError(
+                path, f"front matter is not valid YAML: {getattr(error, 'problem', error)}", where
+            ) from error
         if not isinstance(meta, dict):
             raise IngestError(path, "front matter must be a list of 'field: value' lines", "line 2")
-        text = text[match.end():]
+        text = text[match.end() :]
     blocks = _split_projects(text)
     if len(blocks) > 1 and meta.get("title"):
         raise IngestError(path, "front matter gives one title but the file holds several '# ' projects")
-    records = [_record(block_title, body, meta if i == 0 else {}) for i, (block_title, body) in enumerate(blocks)]
+    records = [
+        _record(block_title, body, meta if i == 0 else {}) for i, (block_title, body) in enumerate(blocks)
+    ]
     records = [r for r in records if r.title]
     if not records:
         raise IngestError(path, "no project title: add 'title:' to the front matter or a '# Title' line")
@@ -46,13 +50,11 @@ def parse(path: str, data: bytes) -> ParseResult:
 def _split_projects(text: str) -> list[tuple[str | None, str]]:
     """Split at level-1 headings; text before the first one belongs to the first project."""
     parts = re.split(r"^# +(.+?)\s*#*\s*$", text, flags=re.M)
-    blocks: list[tuple[str | None, str]] = []
-    if parts[0].strip() or len(parts) == 1:
-        blocks.append((None, parts[0]))
-    for i in range(1, len(parts), 2):
-        if blocks and blocks[-1][0] is None and not blocks[-1][1].strip():
-            blocks.pop()
-        blocks.append((parts[i], parts[i + 1]))
+    if len(parts) == 1:
+        return [(None, parts[0])]
+    preamble = parts[0]
+    blocks = [(parts[i], parts[i + 1]) for i in range(1, len(parts), 2)]
+    blocks[0] = (blocks[0][0], preamble + "\n" + blocks[0][1])
     return blocks
 
 
@@ -67,7 +69,9 @@ def _record(title: str | None, body: str, meta: dict) -> ProjectRecord:
     for i in range(1, len(chunks), 2):
         heading, content = chunks[i].strip(), clean_text(chunks[i + 1])
         if content:
-            record.sections.append(Section(kind=section_kind(heading) or "other", heading=heading, text=content))
+            record.sections.append(
+                Section(kind=section_kind(heading) or "other", heading=heading, text=content)
+            )
     return record
 
 

@@ -40,9 +40,9 @@ def chunk_project(record: ProjectRecord) -> list[Chunk]:
     for section in record.sections:
         heading = section.heading or SECTION_NAMES.get(section.kind, section.kind)
         for piece in split_sentences(section.text, MAX_CHARS):
-            chunks.append(
-                Chunk(section.kind, heading, len(chunks), piece, f"{record.title}. {heading}: {piece}")
-            )
+            # The heading stays out of the passage: "Zusammenarbeit mit Netzwerkpartnern" in every
+            # partners passage would make them all match any query about working together.
+            chunks.append(Chunk(section.kind, heading, len(chunks), piece, f"{record.title}: {piece}"))
     return chunks
 
 

@@ -16,6 +16,7 @@ from kb.store import Store
 from kb.text_analysis import match_expression, query_terms
 
 SECTION_LABELS = {**SECTION_NAMES, "profile": PROFILE_HEADING}
+SECOND_CHUNK_WEIGHT = 0.5
 ROLE_WEIGHT = {"traeger": 1.0, "partner": 0.7}  # running a project says more than supporting it
 
 
@@ -108,14 +109,27 @@ def _keyword_chunks(
 def _best_per_project(
     chunks: list[tuple[int, float]], rows: dict[int, dict]
 ) -> tuple[list[tuple[str, float]], dict[str, int]]:
-    """Project scores as the best chunk score; chunks must come best first."""
-    best: dict[str, tuple[float, int]] = {}
+    """Project scores from chunk scores (best first): the best chunk, plus half the second best.
+
+    A project that matches with two passages is more likely what was asked for than one with a
+    single lucky passage; on the sample evaluation set this lifts nDCG@5 from 0.852 to 0.872 for
+    German queries and from 0.773 to 0.819 for the others (see README, "Search quality").
+    """
+    scores: dict[str, list[float]] = {}
+    best_chunk: dict[str, int] = {}
     for chunk_id, score in chunks:
         row = rows.get(chunk_id)
-        if row and row["project_id"] not in best:
-            best[row["project_id"]] = (score, chunk_id)
-    ranked = [(project_id, score) for project_id, (score, _) in best.items()]
-    return ranked, {project_id: chunk_id for project_id, (_, chunk_id) in best.items()}
+        if row is None:
+            continue
+        project_id = row["project_id"]
+        best_chunk.setdefault(project_id, chunk_id)
+        scores.setdefault(project_id, []).append(score)
+    floor = min((score for _, score in chunks), default=0.0)  # stands in for a second chunk not retrieved
+    ranked = [
+        (pid, s[0] + SECOND_CHUNK_WEIGHT * (s[1] if len(s) > 1 else floor)) for pid, s in scores.items()
+    ]
+    ranked.sort(key=lambda pair: -pair[1])
+    return ranked, best_chunk
 
 
 def _hits(

@@ -106,16 +106,12 @@ def test_files_that_cannot_be_read_say_why(tmp_path: Path, text: str, reason: st
         parse_file(path)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="markdown_text: a bold label '**Laufzeit:** x' keeps the closing '**' in the value"
-)
 def test_bold_label_lines(tmp_path: Path):
     path = tmp_path / "projekt.md"
     path.write_text("# Projekt\n\n**Laufzeit:** 2019–2023\n\nText.\n", encoding="utf-8")
     assert parse_file(path).records[0].period == "2019–2023"
 
 
-@pytest.mark.xfail(strict=True, reason="markdown_text: label lines above the first '# ' heading are dropped")
 def test_label_lines_above_the_first_heading_belong_to_the_first_project(tmp_path: Path):
     path = tmp_path / "projekt.md"
     path.write_text("Ort: Leonberg\n\n# Projekt\n\nText.\n", encoding="utf-8")
