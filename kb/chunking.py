@@ -11,6 +11,9 @@ from ingest import SECTION_NAMES, ProjectRecord
 # ~800 characters is ~200 tokens of German: well inside the 512-token window of e5-small,
 # and short enough that one passage says one thing.
 MAX_CHARS = 800
+# Raise when chunk_project() changes what it produces: stores chunked by an older version are
+# re-chunked (and so re-indexed) when opened.
+CHUNKING_VERSION = 2
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n\s*\n")
 
 PROFILE_HEADING = "Steckbrief"

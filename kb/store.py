@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from ingest import ProjectRecord
-from kb.chunking import chunk_project
+from ingest import ProjectRecord, Section
+from kb.chunking import CHUNKING_VERSION, chunk_project
 from kb.naming import organisation_key, organisation_name, slugify
 from kb.schema import migrations
 from kb.text_analysis import index_parts, index_terms
@@ -67,6 +67,8 @@ class Store:
         if migrations.pending(self.db):
             with self.writing():  # two processes opening a new store at once: one migrates, one waits
                 migrations.apply(self.db)
+        if self._meta("chunking") != CHUNKING_VERSION:
+            self.rechunk()
 
     def close(self) -> None:
         self.conn.close()
@@ -215,6 +217,20 @@ class Store:
             {"project_id": project_id, "position": i, "kind": s.kind, "heading": s.heading, "text": s.text}
             for i, s in enumerate(record.sections)
         )
+        self._insert_chunks(project_id, record)
+        self.db["project_target_groups"].insert_all(
+            ({"project_id": project_id, "name": g} for g in dict.fromkeys(record.target_groups)), ignore=True
+        )
+        links = [(record.organisation, "traeger")] if record.organisation else []
+        links += [(name, "partner") for name in record.partners]
+        for name, role in links:
+            key = organisation_key(name)
+            self.db["organisations"].insert({"id": key, "name": organisation_name(name)}, ignore=True)
+            self.db["project_organisations"].insert(
+                {"project_id": project_id, "organisation_id": key, "role": role}, ignore=True
+            )
+
+    def _insert_chunks(self, project_id: str, record: ProjectRecord) -> None:
         for chunk in chunk_project(record):
             chunk_id = (
                 self.db["chunks"]
@@ -235,17 +251,6 @@ class Store:
                 "INSERT INTO chunks_fts(rowid, terms, parts) VALUES (?, ?, ?)",
                 [chunk_id, index_terms(chunk.text), index_parts(chunk.text)],
             )
-        self.db["project_target_groups"].insert_all(
-            ({"project_id": project_id, "name": g} for g in dict.fromkeys(record.target_groups)), ignore=True
-        )
-        links = [(record.organisation, "traeger")] if record.organisation else []
-        links += [(name, "partner") for name in record.partners]
-        for name, role in links:
-            key = organisation_key(name)
-            self.db["organisations"].insert({"id": key, "name": organisation_name(name)}, ignore=True)
-            self.db["project_organisations"].insert(
-                {"project_id": project_id, "organisation_id": key, "role": role}, ignore=True
-            )
 
     def _delete_projects(self, project_ids: list[str]) -> None:
         for project_id in project_ids:
@@ -258,6 +263,41 @@ class Store:
     def generation(self) -> int:
         """A number that changes whenever projects change; cheap to ask on every search."""
         return self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
+
+    def _meta(self, key: str) -> int | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def rechunk(self) -> None:
+        """Cut every stored project into chunks anew (after the chunking rules changed)."""
+        with self.writing():
+            if self._meta("chunking") == CHUNKING_VERSION:  # another process got here first
+                return
+            self.conn.execute("DELETE FROM chunks_fts")
+            self.conn.execute("DELETE FROM chunks")
+            for project_id in [r[0] for r in self.conn.execute("SELECT id FROM projects")]:
+                self._insert_chunks(project_id, self._record_of(project_id))
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('chunking', ?)", [CHUNKING_VERSION])
+            self._bump_generation()
+
+    def _record_of(self, project_id: str) -> ProjectRecord:
+        row = next(self.db.query("SELECT * FROM projects WHERE id = ?", [project_id]))
+        sections = [
+            Section(r["kind"], r["heading"], r["text"])
+            for r in self.db.query(
+                "SELECT * FROM sections WHERE project_id = ? ORDER BY position", [project_id]
+            )
+        ]
+        return ProjectRecord(
+            title=row["title"],
+            sections=sections,
+            area=row["area"],
+            organisation=row["organisation"],
+            town=row["town"],
+            target_groups=json.loads(row["target_groups"]),
+            partners=json.loads(row["partners"]),
+            summary=row["summary"],
+        )
 
     def _bump_generation(self) -> None:
         self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")

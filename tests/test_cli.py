@@ -102,3 +102,11 @@ def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"`kb ([a-z-]+)", readme))
     assert set(cli.commands) <= documented, set(cli.commands) - documented
+
+
+def test_every_setting_is_documented_in_the_readme():
+    from kb.settings import SETTINGS_HELP
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for _name, variable, help_text in SETTINGS_HELP:
+        assert f"| `{variable}` |" in readme and help_text in readme, variable

@@ -161,3 +161,18 @@ def test_migrations_run_once_and_store_reopens(tmp_path):
     assert [p["id"] for p in rows(again, "projects")] == ["a"]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     again.close()
+
+
+def test_store_chunked_by_older_rules_is_rechunked_on_open(tmp_path):
+    first = Store(tmp_path / "kb.sqlite")
+    first.save_source(source(), [record("A")])
+    chunks_before = rows(first, "chunks")
+    first.conn.execute("UPDATE meta SET value = 1 WHERE key = 'chunking'")
+    first.conn.execute("UPDATE chunks SET text = 'old passage'")
+    first.close()
+    again = Store(tmp_path / "kb.sqlite")
+    chunks_after = rows(again, "chunks")
+    assert [c["text"] for c in chunks_after] == [c["text"] for c in chunks_before]
+    assert not {c["id"] for c in chunks_before} & {c["id"] for c in chunks_after}
+    assert again.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == len(chunks_after)
+    again.close()
