@@ -12,7 +12,7 @@ from kb import search as searching
 from kb.catalog import Catalog
 from kb.evaluation import EvalReport, evaluate
 from kb.indexing import DenseIndex, IndexReport, Progress
-from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths
+from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
 from kb.search import PartnerHit, SearchHit
 from kb.settings import Settings
 from kb.store import Store
@@ -60,10 +60,8 @@ class KnowledgeBase:
         """Keep an uploaded file in the upload folder under a safe name and ingest it."""
         name = safe_filename(filename)
         if len(data) > self.settings.max_upload_bytes:
-            limit = self.settings.max_upload_bytes / 1e6
-            return FileOutcome(
-                name, "failed", errors=[f"{name}: file too large (limit {limit:.1f} MB)"]
-            ), IndexReport()
+            reason = too_large_reason(len(data), self.settings.max_upload_bytes)
+            return FileOutcome(name, "failed", errors=[f"{name}: {reason}"]), IndexReport()
         folder = self.settings.upload_dir
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{hashlib.sha256(data).hexdigest()[:12]}-{name}"

@@ -122,9 +122,16 @@ def _read(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise IngestError(
-                str(path), f"file too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB)"
-            )
+            raise IngestError(str(path), too_large_reason(size, max_bytes))
         return path.read_bytes()
     except OSError as error:
         raise IngestError(str(path), f"cannot read file: {error.strerror or error}") from error
+
+
+def too_large_reason(size: int, max_bytes: int) -> str:
+    """Size and limit in the unit of the max_upload_mb setting (MiB), never rounded to the same figure."""
+    megabyte = 1024 * 1024
+    shown, limit = f"{size / megabyte:.1f} MB", f"{max_bytes / megabyte:.1f} MB"
+    if shown == limit:
+        shown, limit = f"{size:,} bytes", f"{max_bytes:,} bytes"
+    return f"file too large ({shown}; the limit is {limit})"
