@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -312,6 +313,34 @@ def evaluate(bench: Benchmark, passages: np.ndarray, queries: dict[str, np.ndarr
             lang: round(float(np.mean(run.confidence)), 3) for lang, run in runs.items()
         },
         "weight_sweep": weight_sweep(runs, bench.answers),
+        "cost_microseconds": search_cost(bench.questions["de"], indexes[-1], runs["de"]),
+    }
+
+
+def search_cost(questions: list[str], product: KeywordIndex, run: LanguageRun) -> dict[str, float]:
+    """Median cost per German question of the steps after the embedding."""
+
+    def median_us(step: Callable[[int], object]) -> float:
+        times = []
+        for i in range(len(questions)):
+            start = time.perf_counter()
+            step(i)
+            times.append(time.perf_counter() - start)
+        return round(float(np.median(times)) * 1e6, 1)
+
+    return {
+        "keyword analysis (match_expression)": median_us(
+            lambda i: text_analysis.match_expression(questions[i])
+        ),
+        "keyword search (analysis + FTS5 bm25)": median_us(lambda i: product.search(questions[i])),
+        "keyword confidence (query terms + fts5vocab)": median_us(
+            lambda i: keyword_confidence(
+                text_analysis.query_terms(questions[i]), product.doc_freq, product.n_docs
+            )
+        ),
+        "fusion": median_us(
+            lambda i: fuse(run.dense[i], run.keyword[i], keyword_confidence=run.confidence[i], k=10)
+        ),
     }
 
 
@@ -337,6 +366,8 @@ def print_table(report: dict) -> None:
         print(f"| {ranker} | " + " | ".join(cells) + " |")
     confidence = ", ".join(f"{lang} {value:.2f}" for lang, value in report["mean_keyword_confidence"].items())
     print(f"\nMean keyword confidence: {confidence}")
+    cost = ", ".join(f"{step} {us:.0f} µs" for step, us in report["cost_microseconds"].items())
+    print(f"\nMedian cost per German question after the embedding: {cost}")
     print(f"\nFusion MRR@10 by keyword weight (product: {KEYWORD_WEIGHT}; 0 = dense alone)\n")
     print("| weight | " + " | ".join(LANGUAGES) + " |")
     print("| --- | " + " | ".join("---" for _ in LANGUAGES) + " |")
