@@ -1,8 +1,8 @@
 """German-aware keyword analysis: the terms the FTS5 index holds and the terms a query asks for.
 
 A word becomes its Snowball German stem after case folding and diacritic
-folding (ä→a, ß→ss, é→e, and "fuer" meets "für").  Feminine role nouns meet the masculine form ("Lotsinnen" →
-"Lotse").  A long word also yields the stems of its plausible parts, so that
+folding (ä→a, ß→ss, é→e, and "fuer" meets "für").  Feminine role nouns meet
+the masculine form ("Lotsinnen" → "Lotse").  A long word also yields the stems of its plausible parts, so that
 "Sprachpaten" finds "Sprachpatenschaft", "Lotsen im Gesundheitswesen" finds
 "Gesundheitslotsinnen" and "Café für Sprache" finds "Sprachcafé": without a
 lexicon we cannot know where a German compound breaks, so every break that
@@ -49,8 +49,8 @@ GERMAN_STOP_WORDS = frozenset(
     unter viel vom von vor wahrend war waren warst was weg weil weiter welche welchem welchen
     welcher welches wenn werde werden wie wieder will wir wird wirst wo wollen wollte wurde wurden
     zu zum zur zwar zwischen
-    wer wem wen wessen wann warum wieso weshalb woher wohin womit wofur wodurch welchen
-    gibt gab gibt's bzw usw ca
+    wer wem wen wessen wann warum wieso weshalb woher wohin womit wofur wodurch
+    gibt gab bzw usw ca
     """.split()
 )
 
@@ -61,7 +61,7 @@ HYPHENS = re.compile(r"[-‐‑]")
 FEMININE_BASE = re.compile(r"(?:er|ant|ent|ist|at|or|log|eur|ots|arzt|and|leg)$")
 # As the Snowball German stemmer reads them: "ue" after q or a vowel is no umlaut (Quelle, neue).
 SPELLED_UMLAUT = re.compile(r"ae|oe|(?<![qaeiouy])ue")
-DIGRAPH_TAILS = ("ch", "ck", "ph", "th")  # a break inside these is no word boundary
+DIGRAPHS = ("ch", "ck", "ph", "th")  # a break inside these is no word boundary
 
 
 @dataclass(frozen=True)
@@ -148,14 +148,13 @@ def masculine(word: str) -> str:
 
 
 def compound_parts(word: str, min_part: int) -> list[str]:
-    """The prefixes and suffixes a German compound may break into, longest first."""
+    """Prefix and suffix at every break that leaves two parts of min_part letters or more.
+
+    No break splits ch, ck, ph, th, or s from ch: "Partnerschaft" yields no "haft".
+    """
     parts = []
     for cut in range(min_part, len(word) - min_part + 1):
-        if (
-            word[cut - 1 : cut + 1] in DIGRAPH_TAILS
-            or word[cut - 2 : cut + 1] == "sch"
-            or word[cut - 1 : cut + 2] == "sch"
-        ):
+        if word[cut - 1 : cut + 1] in DIGRAPHS or word[cut - 1 : cut + 2] == "sch":
             continue
         parts.append(word[:cut])
         parts.append(word[cut:])
