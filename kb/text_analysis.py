@@ -61,6 +61,10 @@ HYPHENS = re.compile(r"[-‐‑]")
 FEMININE_BASE = re.compile(r"(?:er|ant|ent|ist|at|or|log|eur|ots|arzt|and|leg)$")
 # As the Snowball German stemmer reads them: "ue" after q or a vowel is no umlaut (Quelle, neue).
 SPELLED_UMLAUT = re.compile(r"ae|oe|(?<![qaeiouy])ue")
+# One spelling for words people write several ways, also inside compounds: an "Elternkaffee" is
+# an "Elterncafé", and "sprachkaffee" is how people type "Sprachcafé".
+SPELLING_VARIANTS = {"kaffee": "cafe", "caffe": "cafe"}
+SPELLING_VARIANT = re.compile("|".join(SPELLING_VARIANTS))
 DIGRAPHS = ("ch", "ck", "ph", "th")  # a break inside these is no word boundary
 
 
@@ -130,7 +134,8 @@ def fold(text: str) -> str:
     # Decomposed before case folding too: "𝓐" only becomes a letter with a lower case by NFKD.
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return SPELLED_UMLAUT.sub(lambda m: m.group()[0], plain)
+    plain = SPELLED_UMLAUT.sub(lambda m: m.group()[0], plain)
+    return SPELLING_VARIANT.sub(lambda m: SPELLING_VARIANTS[m.group()], plain)
 
 
 def masculine(word: str) -> str:

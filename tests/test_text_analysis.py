@@ -34,6 +34,8 @@ COMPOUND_PAIRS = [
     ("Migrantinnen", "Migranten"),
     ("Sprach-Café", "Sprachcafé"),
     ("Frauentreff", "Treff für Frauen"),
+    ("sprachkaffee", "Sprachcafé"),
+    ("Elternkaffee", "Café für Eltern"),
 ]
 # Pairs that share letters but no meaning must not match.
 UNRELATED_PAIRS = [
