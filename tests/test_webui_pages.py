@@ -27,7 +27,7 @@ def test_start_page_offers_form_filters_and_examples(client, sample_kb):
     assert '<label for="q">Beschreiben Sie Ihre Idee oder Frage</label>' in html
     assert '<html lang="de">' in html
     assert html.count('class="example-list"') == 1
-    examples = re.findall(r'<li><a href="/\?q=([^"]+)">', html)
+    examples = re.findall(r'<li><a href="/\?q=([^"]+)"', html)
     assert len(examples) >= 3
     for name, values in sample_kb.facets().items():
         assert f'<select id="filter-{name}" name="{name}">' in html
@@ -226,3 +226,22 @@ def test_static_assets_are_served_locally(client):
             assert response.status_code == 200
     html = client.get("/").get_data(as_text=True)
     assert not re.search(r'(?:href|src)="(?:https?:)?//', html)
+
+
+def test_an_empty_collection_explains_how_to_fill_it(sample_kb, tmp_path):
+    from dataclasses import replace
+
+    from kb import KnowledgeBase
+    from webui import create_app
+
+    empty = KnowledgeBase(replace(sample_kb.settings, data_dir=tmp_path / "leer"))
+    try:
+        client = create_app({"KB": empty, "TESTING": True}).test_client()
+        for url in ("/", "/?q=Sprachcafé", "/themen", "/partner?q=Sprachcafé"):
+            response = client.get(url)
+            assert response.status_code == 200
+        assert "Es sind noch keine Projekte eingelesen." in client.get("/").get_data(as_text=True)
+        assert "Keine passenden Projekte gefunden" in client.get("/?q=Sprachcafé").get_data(as_text=True)
+        assert client.get("/api/search?q=Sprachcafé").get_json()["results"] == []
+    finally:
+        empty.close()

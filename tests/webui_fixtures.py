@@ -19,6 +19,8 @@ from kb import KnowledgeBase
 from webui import create_app
 
 # Test modules take the fixtures with `from tests.webui_fixtures import *`; the rest by name.
+# Imported like this, each module gets its own instances, so the costly ones are module-scoped:
+# a module's writable copy, server and browser end with the module.
 __all__ = ["admin_app", "admin_client", "browser", "client", "live_server", "read_app", "writable_kb"]
 
 ADMIN_PASSWORD = "Pr4xis-Test-Passwort"
@@ -56,7 +58,7 @@ def client(read_app: Flask) -> FlaskClient:
     return read_app.test_client()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def writable_kb(
     sample_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[KnowledgeBase]:
@@ -68,7 +70,7 @@ def writable_kb(
     kb.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def admin_app(writable_kb: KnowledgeBase) -> Flask:
     return create_app({"KB": writable_kb, **TEST_CONFIG})
 
@@ -89,7 +91,7 @@ def log_in(client: FlaskClient, password: str = ADMIN_PASSWORD):
     return client.post("/admin/login", data={"csrf_token": token, "password": password})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(writable_kb: KnowledgeBase) -> Iterator[str]:
     """The real WSGI server (waitress, as `kb serve` runs it) on a free local port; yields its base URL."""
     app = create_app({"KB": writable_kb, "ADMIN_FAILURE_DELAY_SECONDS": 0.2})
@@ -101,7 +103,7 @@ def live_server(writable_kb: KnowledgeBase) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     """Debian's chromium driven by Playwright (Playwright cannot download its own browser here)."""
     from playwright.sync_api import sync_playwright

@@ -9,11 +9,12 @@ from webui.knowledge import DEFAULT_RESULTS, SearchRequest, browse, current_kb
 
 bp = Blueprint("search", __name__)
 
+# (query, language): the last shows that ideas may be written in another language.
 EXAMPLE_QUERIES = [
-    "Sprachcafé, in dem Geflüchtete ohne Anmeldung Deutsch sprechen üben",
-    "Gesundheitsinformationen in mehreren Sprachen für neu zugewanderte Familien",
-    "Hausaufgabenhilfe und Elternarbeit an der Grundschule",
-    "Kadınlar için çocuk bakımlı Almanca kursu",
+    ("Sprachcafé, in dem Geflüchtete ohne Anmeldung Deutsch sprechen üben", "de"),
+    ("Gesundheitsinformationen in mehreren Sprachen für neu zugewanderte Familien", "de"),
+    ("Hausaufgabenhilfe und Elternarbeit an der Grundschule", "de"),
+    ("Kadınlar için çocuk bakımlı Almanca kursu", "tr"),
 ]
 MAX_ANSWER_PROJECTS = 20
 
