@@ -90,6 +90,16 @@ def _faiss_threads(threads: int | None) -> Iterator[None]:
         faiss.omp_set_num_threads(previous)
 
 
+def _row_selector(allowed_rows: np.ndarray) -> faiss.IDSelector:
+    """A FAISS selector for a boolean row mask.
+
+    A bitmap is built in microseconds and tested in one step per row; an
+    IDSelectorBatch of 50,000 rows took ~7 ms to build and slowed the scan
+    (hash lookups).  The selector keeps a reference to the bitmap it reads.
+    """
+    return faiss.IDSelectorBitmap(np.packbits(allowed_rows, bitorder="little"))
+
+
 def _new_faiss_index(kind: str, dim: int) -> faiss.Index:
     if kind == "flat":
         return faiss.IndexFlatIP(dim)
@@ -114,7 +124,6 @@ class VectorIndex:
         self.search_threads: int | None = DEFAULT_SEARCH_THREADS  # None: FAISS default (all cores)
         self._lock = threading.RLock()
         self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their rows)
-        self._dead_selector: faiss.IDSelector | None = None
 
     @classmethod
     def create(cls, dim: int, model_id: str, kind: str = "auto", expected_size: int = 0) -> VectorIndex:
@@ -182,53 +191,55 @@ class VectorIndex:
         query = self._checked_vectors(query, expected_rows=1)
         with self._lock:
             if allowed_ids is None:
-                rows = None
+                allowed_rows = None
                 k = min(k, len(self))
             else:
-                rows = self._rows_of(np.unique(self._checked_ids(allowed_ids)))
-                k = min(k, len(rows))
+                allowed_rows = self._row_mask(self._rows_of(self._checked_ids(allowed_ids)))
+                k = min(k, int(np.count_nonzero(allowed_rows)))
             if k <= 0:
                 return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
             with _faiss_threads(self.search_threads):
-                scores, found = self._search_rows(query, k, rows)
+                scores, found = self._search_rows(query, k, allowed_rows)
             keep = found >= 0
             return scores[keep].astype(np.float32), self._labels[found[keep]]
 
     def _search_rows(
-        self, query: np.ndarray, k: int, rows: np.ndarray | None
+        self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
+        """Search restricted to a boolean row mask (None: every live row)."""
         if self.kind == "flat":
-            params = None if rows is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+            params = None if allowed_rows is None else faiss.SearchParameters(sel=_row_selector(allowed_rows))
             scores, found = self._index.search(query, k, params=params)
             return scores[0], found[0]
-        if rows is not None and len(rows) <= AUTO_FLAT_LIMIT:
-            # Few allowed rows: an exact scan of just those beats walking a graph
-            # that mostly leads to rows the filter rejects, and cannot miss any.
-            return self._exact_among(query, k, rows)
-        selector = self._dead_rows_selector() if rows is None else faiss.IDSelectorBatch(rows)
+        if allowed_rows is not None and np.count_nonzero(allowed_rows) <= AUTO_FLAT_LIMIT:
+            # Few allowed rows: an exact scan costs no more than a flat index of
+            # that size, and unlike a graph walk that the filter keeps rejecting,
+            # it cannot miss any.
+            return self._exact_among(query, k, allowed_rows)
+        if allowed_rows is None:
+            allowed_rows = self._live_rows() if np.any(self._labels < 0) else None
+        selector = None if allowed_rows is None else _row_selector(allowed_rows)
         params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
         scores, found = self._index.search(query, k, params=params)
         if np.count_nonzero(found[0] >= 0) < k:
             # The graph walk ran out of allowed rows before finding k.
-            allowed = np.flatnonzero(self._labels >= 0) if rows is None else rows
-            return self._exact_among(query, k, allowed)
+            return self._exact_among(query, k, self._live_rows() if allowed_rows is None else allowed_rows)
         return scores[0], found[0]
 
-    def _exact_among(self, query: np.ndarray, k: int, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
+    def _exact_among(
+        self, query: np.ndarray, k: int, allowed_rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        params = faiss.SearchParameters(sel=_row_selector(allowed_rows))
         scores, found = self._index.storage.search(query, k, params=params)
         return scores[0], found[0]
 
-    def _dead_rows_selector(self) -> faiss.IDSelector | None:
-        dead = np.flatnonzero(self._labels < 0)
-        if len(dead) == 0:
-            return None
-        if self._dead_selector is None:
-            # Keep the inner selector alive with the outer one: faiss holds a bare pointer.
-            inner = faiss.IDSelectorBatch(dead)
-            self._dead_selector = faiss.IDSelectorNot(inner)
-            self._dead_selector.referenced_inner = inner
-        return self._dead_selector
+    def _row_mask(self, rows: np.ndarray) -> np.ndarray:
+        mask = np.zeros(len(self._labels), dtype=bool)
+        mask[rows] = True
+        return mask
+
+    def _live_rows(self) -> np.ndarray:
+        return self._labels >= 0
 
     def _rows_of(self, ids: np.ndarray) -> np.ndarray:
         """Rows holding these ids (ids not present are skipped)."""
@@ -258,7 +269,6 @@ class VectorIndex:
 
     def _changed(self) -> None:
         self._lookup = None
-        self._dead_selector = None
 
     def _checked_ids(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids)
