@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +165,59 @@ def test_rebuild_index_reports_and_search_still_works(admin_client):
     response = admin_client.post("/admin/index", data={"csrf_token": token}, follow_redirects=True)
     assert "Suchindex neu aufgebaut" in response.get_data(as_text=True)
     assert result_titles(admin_client, "Sprachcafé Deutsch sprechen üben")
+
+
+def build_small_brochure(out):
+    """The brochure PDF the sample generator makes from the three fixed test projects."""
+    import importlib.util
+    import sys
+
+    path = Path(__file__).resolve().parents[1] / "samples" / "make_brochure.py"
+    spec = importlib.util.spec_from_file_location("make_brochure", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)
+    spec.loader.exec_module(module)
+    module.main(["--projects", str(Path(__file__).resolve().parent / "data" / "brochure"), "--out", str(out)])
+    return out.read_bytes()
+
+
+def test_uploaded_brochure_pdf_is_linked_at_the_projects_page(admin_client, writable_kb, tmp_path):
+    log_in(admin_client)
+    pdf = build_small_brochure(tmp_path / "kleine-broschuere.pdf")
+    html = unescape(upload(admin_client, ("kleine broschüre.pdf", pdf)).get_data(as_text=True))
+    assert "</strong>: eingelesen" in html
+    project_ids = re.findall(r'<a href="/projekte/([^"]+)">', html.split("Dokumente hochladen")[0])
+    assert len(project_ids) == 3
+    project = writable_kb.project(project_ids[1])
+    page = admin_client.get(f"/projekte/{project['id']}").get_data(as_text=True)
+    link = f"/quellen/{project['source']['id']}/datei#page={project['page_start']}"
+    assert f'href="{link}"' in page
+    assert f"Seite {project['page_start']}" in page
+    with admin_client.get(link.split("#")[0]) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf"
+        assert response.get_data() == pdf
+
+
+def test_only_registered_pdf_sources_are_served(admin_client, writable_kb):
+    markdown = next(s for s in writable_kb.sources() if s["kind"] == "markdown")
+    assert admin_client.get(f"/quellen/{markdown['id']}/datei").status_code == 404
+    assert admin_client.get("/quellen/999999/datei").status_code == 404
+    assert admin_client.get("/quellen/..%2F..%2Fetc%2Fpasswd/datei").status_code == 404
+
+
+def test_lockout_ends_after_its_time_and_success_forgets_failures():
+    from webui.login_throttle import LoginThrottle
+
+    now = [1000.0]
+    throttle = LoginThrottle(max_failures=3, lockout_seconds=600, clock=lambda: now[0])
+    assert [throttle.record_failure("a") for _ in range(3)] == [False, False, True]
+    assert throttle.seconds_locked("a") == 600 and throttle.seconds_locked("b") == 0
+    now[0] += 599
+    assert throttle.seconds_locked("a") == 1
+    now[0] += 1
+    assert throttle.seconds_locked("a") == 0
+    throttle.record_failure("b")
+    throttle.record_failure("b")
+    throttle.record_success("b")
+    assert throttle.record_failure("b") is False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -13,7 +14,7 @@ class LoginThrottle:
 
     max_failures: int = 5
     lockout_seconds: float = 900.0
-    clock: object = time.monotonic
+    clock: Callable[[], float] = time.monotonic
     _failures: dict[str, list[float]] = field(default_factory=dict)
     _locked_until: dict[str, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
