@@ -27,7 +27,7 @@ from kb.catalog import Catalog
 from kb.chunking import chunk_project
 from kb.store import Store
 from kb.text_analysis import index_terms
-from tests.badinput.make_corpus import project_jsonl_lines, project_markdown
+from tests.badinput.make_corpus import collection_a, collection_b, two_projects_markdown
 
 pytestmark = pytest.mark.slow  # every step runs the real embedding model in a child process
 
@@ -66,36 +66,6 @@ main()
 
 
 # ---- the collections ------------------------------------------------------------------------------
-def two_projects_markdown(first: str, second: str, detail: str = "") -> bytes:
-    """One Markdown file holding two projects, so a kill can fall between them."""
-    text = "".join(
-        f"# {title}\n\nOrt: Böblingen\nTräger: Verein Brücke e.V.\n\n## Herangehensweise\n\n"
-        f"{title}: Ehrenamtliche beraten Familien und üben Deutsch im Alltag. {detail}\n\n"
-        "## Mehrwert\n\nFamilien finden Anschluss.\n\n"
-        for title in (first, second)
-    )
-    return text.encode()
-
-
-def collection_a() -> dict[str, bytes]:
-    return {
-        "a1.md": project_markdown("Sprachcafé Miteinander"),
-        "a2.md": two_projects_markdown("Elterncafé Aidlingen", "Lesepaten Weil im Schönbuch"),
-        "a3.jsonl": "\n".join(project_jsonl_lines(["Mentoring Ehningen", "Ferienschule Gäufelden"])).encode(),
-    }
-
-
-def collection_b() -> dict[str, bytes]:
-    return {
-        "b1.md": project_markdown(
-            "Bewerbungswerkstatt Gärtringen", approach="Wir üben Vorstellungsgespräche."
-        ),
-        "b2.md": project_markdown("Hausaufgabenhilfe Nufringen", approach="Schüler lernen mit Studierenden."),
-        "b3.md": two_projects_markdown("Nähcafé Holzgerlingen", "Kochtreff Schönaich"),
-        "b4.jsonl": "\n".join(project_jsonl_lines(["Radfahrkurs Magstadt", "Schwimmkurs Grafenau"])).encode(),
-    }
-
-
 def write_files(folder: Path, files: dict[str, bytes]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():

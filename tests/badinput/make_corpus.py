@@ -82,6 +82,38 @@ def project_jsonl_lines(titles: list[str]) -> list[str]:
     ]
 
 
+def two_projects_markdown(first: str, second: str, detail: str = "") -> bytes:
+    """One Markdown file holding two projects, so a crash can fall between them."""
+    text = "".join(
+        f"# {title}\n\nOrt: Böblingen\nTräger: Verein Brücke e.V.\n\n## Herangehensweise\n\n"
+        f"{title}: Ehrenamtliche beraten Familien und üben Deutsch im Alltag. {detail}\n\n"
+        "## Mehrwert\n\nFamilien finden Anschluss.\n\n"
+        for title in (first, second)
+    )
+    return text.encode()
+
+
+def collection_a() -> dict[str, bytes]:
+    """A small collection of good files: five projects, two of them in one Markdown file, two in a JSONL."""
+    return {
+        "a1.md": project_markdown("Sprachcafé Miteinander"),
+        "a2.md": two_projects_markdown("Elterncafé Aidlingen", "Lesepaten Weil im Schönbuch"),
+        "a3.jsonl": "\n".join(project_jsonl_lines(["Mentoring Ehningen", "Ferienschule Gäufelden"])).encode(),
+    }
+
+
+def collection_b() -> dict[str, bytes]:
+    """A second collection, ingested on top of the first."""
+    return {
+        "b1.md": project_markdown(
+            "Bewerbungswerkstatt Gärtringen", approach="Wir üben Vorstellungsgespräche."
+        ),
+        "b2.md": project_markdown("Hausaufgabenhilfe Nufringen", approach="Schüler lernen mit Studierenden."),
+        "b3.md": two_projects_markdown("Nähcafé Holzgerlingen", "Kochtreff Schönaich"),
+        "b4.jsonl": "\n".join(project_jsonl_lines(["Radfahrkurs Magstadt", "Schwimmkurs Grafenau"])).encode(),
+    }
+
+
 @dataclass
 class PdfProject:
     title: str

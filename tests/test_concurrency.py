@@ -1,0 +1,252 @@
+"""Searching while the collection changes: in threads of one process (uploads through the knowledge
+base) and from a second process (`kb ingest`). No search fails, every hit is a stored project, and
+every vector index a search uses is a whole one: its vectors are exactly the chunks of one state
+the store was in, the state its manifest names.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from hashlib import sha256
+from pathlib import Path
+
+import pytest
+
+from index import VectorIndex, read_manifest
+from ingest import parse_file
+from kb import KnowledgeBase, Settings
+from kb.catalog import Catalog
+from kb.store import SourceFile, Store
+from tests.badinput.make_corpus import (
+    collection_a,
+    collection_b,
+    project_markdown,
+    two_projects_markdown,
+)
+
+pytestmark = pytest.mark.slow  # the real embedding model embeds queries and new passages
+
+ROOT = Path(__file__).resolve().parents[1]
+READERS = 3
+QUERIES = [
+    ("Familien Beratung", {}),
+    ("Deutsch üben im Alltag", {"town": "Böblingen"}),
+    ("Hausaufgaben für Schulkinder", {}),
+    ("Aile danışmanlığı ve Almanca pratik", {}),  # Turkish: family counselling, German practice
+    ("help with job interviews", {}),
+    ("Kochen und Nähen", {"area": "Bildung"}),
+]
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def store_state(db_path: Path) -> tuple[str, frozenset[int]]:
+    """(chunk fingerprint, chunk ids) of the store, read in one snapshot."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        ids = frozenset(row[0] for row in conn.execute("SELECT id FROM chunks"))
+        fingerprint = Catalog(_database(conn)).chunk_fingerprint()
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return fingerprint, ids
+
+
+def _database(conn: sqlite3.Connection):
+    from sqlite_utils import Database
+
+    return Database(conn)
+
+
+def fingerprint_of(db_path: Path, ids: frozenset[int]) -> str:
+    """The chunk fingerprint the store had when it held exactly these chunks (rows copied from it)."""
+    subset = sqlite3.connect(":memory:")
+    subset.execute("ATTACH DATABASE ? AS store", [str(db_path)])
+    subset.execute("CREATE TABLE chunks AS SELECT * FROM store.chunks WHERE 0")
+    subset.executemany("INSERT INTO chunks SELECT * FROM store.chunks WHERE id = ?", [(i,) for i in ids])
+    fingerprint = Catalog(_database(subset)).chunk_fingerprint()
+    subset.close()
+    return fingerprint
+
+
+def index_on_disk(data_dir: Path) -> tuple[str, frozenset[int]]:
+    manifest = read_manifest(data_dir / "index")
+    assert manifest is not None
+    return manifest.fingerprint, frozenset(VectorIndex.load(data_dir / "index").ids().tolist())
+
+
+class Readers:
+    """Threads that search until stopped; they record errors and every index a search used."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.errors: list[str] = []
+        self.used: list[tuple[str, frozenset[int]]] = []  # (manifest fingerprint, ids) per search
+        self.searches = 0
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(READERS)]
+        current = kb.dense.current
+
+        def recording_current(store: Store) -> VectorIndex:
+            index = current(store)
+            entry = (index.manifest.fingerprint, frozenset(index.ids().tolist()))
+            with self.lock:
+                self.used.append(entry)
+            return index
+
+        kb.dense.current = recording_current  # what each search is handed, as it is handed
+
+    def __enter__(self) -> Readers:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=120)
+        assert not any(thread.is_alive() for thread in self.threads), "a reader never finished its search"
+
+    def _run(self, number: int) -> None:
+        turn = number
+        while not self.stop.is_set():
+            query, filters = QUERIES[turn % len(QUERIES)]
+            turn += 1
+            try:
+                for hit in self.kb.search(query, k=5, **filters):
+                    assert self.kb.project(hit.id) is not None, f"hit {hit.id} is not a stored project"
+            except BaseException:  # the test fails on any of these, with the traceback
+                with self.lock:
+                    self.errors.append(traceback.format_exc())
+            with self.lock:
+                self.searches += 1
+
+    def wait_for_searches(self, count: int, hang_limit: float = 300) -> None:
+        """Block until `count` more searches have finished (so searches interleave with each write)."""
+        with self.lock:
+            target = self.searches + count
+        deadline = time.monotonic() + hang_limit  # a hang guard, not a speed check
+        while time.monotonic() < deadline:
+            with self.lock:
+                if self.searches >= target or self.errors:
+                    return
+            time.sleep(0.01)
+        pytest.fail(f"readers did not finish {count} searches in {hang_limit} s: a deadlock?")
+
+
+def assert_whole_indexes(used: list[tuple[str, frozenset[int]]], states: dict[str, frozenset[int]]) -> None:
+    assert used, "no search ran"
+    for fingerprint, ids in used:
+        assert fingerprint in states, "a search used an index of a store state that never existed"
+        assert ids == states[fingerprint], (
+            f"a search used an index whose vectors ({len(ids)}) are not the chunks its manifest names "
+            f"({len(states[fingerprint])}): missing {sorted(states[fingerprint] - ids)}, "
+            f"extra {sorted(ids - states[fingerprint])}"
+        )
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> KnowledgeBase:
+    """A knowledge base over a temp data dir with collection A ingested and indexed."""
+    kb = KnowledgeBase(Settings.from_env({}, data_dir=tmp_path / "data"), threads=1)
+    report, _ = kb.ingest([write_files(tmp_path / "a", collection_a())])
+    assert not report.failed, report.errors
+    yield kb
+    kb.close()
+
+
+def test_searches_during_uploads(kb: KnowledgeBase):
+    db_path = kb.settings.db_path
+    states = dict([store_state(db_path)])
+    uploads = [
+        *collection_b().items(),
+        ("kaputt.md", b""),  # a failed upload changes nothing
+        ("a2-neu.md", two_projects_markdown("Elterncafé Aidlingen", "Lesepaten Weil im Schönbuch", "Neu.")),
+        ("spaet.md", project_markdown("Spätschicht-Sprachkurs Sindelfingen")),
+    ]
+    with Readers(kb) as readers:
+        for name, data in uploads:
+            kb.ingest_upload(name, data)
+            fingerprint, ids = store_state(db_path)
+            states[fingerprint] = ids
+            readers.wait_for_searches(2 * READERS)
+    assert readers.errors == [], readers.errors[0]
+    assert_whole_indexes(readers.used, states)
+    assert len({fingerprint for fingerprint, _ in readers.used}) > 1, "searches never saw a write"
+    assert index_on_disk(kb.settings.data_dir) == store_state(db_path)
+
+
+def save_file_from_elsewhere(db_path: Path, name: str, data: bytes) -> None:
+    """Store a file through a connection of its own, as another process's `kb ingest` does."""
+    writer = Store(db_path)
+    try:
+        records = parse_file(name, data).records
+        writer.save_source(
+            SourceFile(f"/elsewhere/{name}", name, "markdown", sha256(data).hexdigest(), len(data)), records
+        )
+    finally:
+        writer.close()
+
+
+def test_write_between_reads_of_an_index_sync(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch):
+    """Another process commits while a sync reads the store: the index must still match its manifest.
+
+    A sync reads the list of chunks and then the chunk fingerprint; a commit landing between the two
+    (which a second `kb ingest` process or an upload thread can do at any time) is put there on purpose.
+    """
+    db_path = kb.settings.db_path
+    save_file_from_elsewhere(db_path, "b1.md", collection_b()["b1.md"])  # the next search syncs
+    read_refs = Catalog.chunk_refs
+    committed = []
+
+    def refs_then_a_commit(self):
+        refs = read_refs(self)
+        if not committed:
+            committed.append(True)
+            save_file_from_elsewhere(db_path, "zwischen.md", project_markdown("Zwischendurch gespeichert"))
+        return refs
+
+    monkeypatch.setattr(Catalog, "chunk_refs", refs_then_a_commit)
+    kb.search("Bewerbung", k=3)
+    monkeypatch.undo()
+    assert committed
+    kb.search("Familien", k=3)  # a later search, with no write in between
+    index = kb.dense.current(kb.store)
+    assert (index.manifest.fingerprint, frozenset(index.ids().tolist())) == store_state(db_path)
+
+
+def test_searches_while_another_process_ingests(kb: KnowledgeBase, tmp_path: Path):
+    folder = write_files(tmp_path / "b", collection_b())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env.update(KB_DATA_DIR=str(kb.settings.data_dir), PYTHONPATH=str(ROOT))
+    with Readers(kb) as readers:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "kb.cli", "ingest", "--quiet", str(folder)], cwd=ROOT, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        out, err = child.communicate(timeout=600)
+        readers.wait_for_searches(READERS)
+    assert child.returncode == 0, f"kb ingest failed while searches ran:\n{out}\n{err}"
+    assert readers.errors == [], readers.errors[0]
+    # The other process only adds chunks, so each chunk id keeps its text: the state an index
+    # claims to cover can be rebuilt from the final store.
+    states = {fingerprint_of(kb.settings.db_path, ids): ids for _, ids in readers.used}
+    assert_whole_indexes(readers.used, states)
+    final = store_state(kb.settings.db_path)
+    kb.search("Familien", k=3)  # this process catches up with the other's writes
+    assert index_on_disk(kb.settings.data_dir) == final
+    titles = {project["title"] for project in kb.projects()}
+    assert {"Radfahrkurs Magstadt", "Kochtreff Schönaich", "Sprachcafé Miteinander"} <= titles
