@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 
 from sqlite_utils import Database
 
@@ -113,10 +114,7 @@ class Catalog:
 
     def chunk_fingerprint(self) -> str:
         """A digest of which chunks exist with which text; the vector index records the one it covers."""
-        digest = hashlib.sha256()
-        for chunk_id, text_hash in self.db.execute("SELECT id, text_hash FROM chunks ORDER BY id"):
-            digest.update(f"{chunk_id}:{text_hash};".encode())
-        return digest.hexdigest()
+        return chunk_fingerprint(self.db.execute("SELECT id, text_hash FROM chunks ORDER BY id"))
 
     def chunk_ids_of(self, project_ids: list[str]) -> list[int]:
         ids: list[int] = []
@@ -175,3 +173,11 @@ class Catalog:
                 )
             )
         return row
+
+
+def chunk_fingerprint(chunks: Iterable[tuple[int, str]]) -> str:
+    """The fingerprint of (chunk id, text hash) pairs in id order; see Catalog.chunk_fingerprint."""
+    digest = hashlib.sha256()
+    for chunk_id, text_hash in chunks:
+        digest.update(f"{chunk_id}:{text_hash};".encode())
+    return digest.hexdigest()

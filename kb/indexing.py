@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import Embedder, VectorIndex, VectorIndexError, load_embedder, read_manifest
-from kb.catalog import Catalog
+from kb.catalog import Catalog, chunk_fingerprint
 from kb.settings import Settings
 from kb.store import Store
 
@@ -97,7 +97,9 @@ class DenseIndex:
         catalog = Catalog(store.db)
         generation = store.generation()
         refs = catalog.chunk_refs()
-        fingerprint = catalog.chunk_fingerprint()
+        # From the same read as the chunk list: a commit landing between two reads would leave an
+        # index that names chunks it does not hold, and no later sync would notice.
+        fingerprint = chunk_fingerprint((chunk_id, text_hash) for chunk_id, text_hash, _ in refs)
         index = None if rebuild else self._usable_index(report)
         if index is not None and index.manifest and index.manifest.fingerprint == fingerprint:
             self._index, self._generation = index, generation
