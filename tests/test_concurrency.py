@@ -250,3 +250,16 @@ def test_searches_while_another_process_ingests(kb: KnowledgeBase, tmp_path: Pat
     assert index_on_disk(kb.settings.data_dir) == final
     titles = {project["title"] for project in kb.projects()}
     assert {"Radfahrkurs Magstadt", "Kochtreff Schönaich", "Sprachcafé Miteinander"} <= titles
+
+
+def test_corrected_file_uploaded_again_updates_its_projects(kb: KnowledgeBase):
+    """An upload is how staff correct a brochure: the same name again, with corrections, updates its
+    projects in place instead of adding a copy of each (the store's promise: never silently duplicated)."""
+    kb.ingest_upload("heft.md", project_markdown("Sprachcafé Miteinander Nord"))
+    outcome, _ = kb.ingest_upload(
+        "heft.md", project_markdown("Sprachcafé Miteinander Nord", approach="Auch samstags.")
+    )
+    assert outcome.status == "ok", outcome.errors
+    titles = [project["title"] for project in kb.projects()]
+    assert titles.count("Sprachcafé Miteinander Nord") == 1, "the corrected upload added a second copy"
+    assert (outcome.counts.new, outcome.counts.updated) == (0, 1)
