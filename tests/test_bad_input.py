@@ -241,6 +241,14 @@ def check_long_line(store: Store, path: Path, report: IngestReport) -> None:
     assert longest < 2_000  # and cut into passages an embedder can take
 
 
+def check_broken_jsonl(store: Store, path: Path, report: IngestReport) -> None:
+    assert titles_of(store, path) == ["Elterncafé Aidlingen", "Lesepaten Weil im Schönbuch"]
+
+
+def check_partly_scanned(store: Store, path: Path, report: IngestReport) -> None:
+    assert titles_of(store, path) == ["Familienlotsen im Gäu", "Lernpaten für Grundschulkinder"]
+
+
 def check_too_large(store: Store, path: Path, report: IngestReport) -> None:
     message = outcome_for(report, path).errors[0]
     size, limit = re.findall(r"([\d.,]+ (?:MB|bytes))", message)
@@ -261,5 +269,7 @@ CHECKS = {
     "unknown-heading-pdf": check_unknown_heading,
     "long-line-md": check_long_line,
     "too-large": check_too_large,
+    "broken-jsonl": check_broken_jsonl,
+    "partly-scanned-pdf": check_partly_scanned,
     **{f"deep-{nesting}-html": check_deep_html for nesting in corpus.NESTINGS},
 }

@@ -186,6 +186,15 @@ def image_only_pdf(pages: int = 2) -> bytes:
     return data
 
 
+def partly_scanned_pdf() -> bytes:
+    """A brochure whose third page is a scan: the two text pages are read, the scan is named."""
+    document = pymupdf.open(stream=good_pdf(), filetype="pdf")
+    document.insert_pdf(pymupdf.open(stream=image_only_pdf(pages=1), filetype="pdf"))
+    data = document.tobytes()
+    document.close()
+    return data
+
+
 def unknown_heading_pdf() -> bytes:
     project = PdfProject("Nähcafé Weltenbummler")
     project.sections.append((UNKNOWN_HEADING, UNKNOWN_HEADING_TEXT))
@@ -305,6 +314,14 @@ BAD_CASES: list[BadCase] = [
         "failed",
         r"no text layer.*OCR",
         "page 1",
+    ),
+    BadCase(
+        "partly-scanned-pdf",
+        "teilweise-gescannt.pdf",
+        lambda _: partly_scanned_pdf(),
+        "partial",
+        r"no text layer.*OCR",
+        "page 3",
     ),
     BadCase("empty-file", "leer.md", lambda _: b"", "failed", r"empty file"),
     BadCase("too-large", "riesig.md", oversized_markdown, "failed", r"too large.*limit"),
