@@ -143,7 +143,8 @@ class VectorIndex:
         """An independent copy: change it while searches keep using this one, then swap."""
         with self._lock:
             twin = VectorIndex(faiss.clone_index(self._index), self._labels.copy(), self.model_id, self.kind)
-            twin.manifest = self.manifest
+            twin.manifest = self.manifest  # never mutated: save() makes a new one
+            twin.search_threads = self.search_threads
             return twin
 
     def ids(self) -> np.ndarray:

@@ -103,6 +103,19 @@ def test_adding_a_present_id_replaces_its_vector(kind, ids, vectors):
     assert list(found).count(ids[0]) == 1
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_copy_changes_independently_of_its_original(kind, ids, vectors, tmp_path):
+    original = filled(kind, ids[:100], vectors[:100])
+    original.save(tmp_path, fingerprint="v1")
+    twin = original.copy()
+    twin.remove(ids[:10])
+    twin.add(ids[100:150], vectors[100:150])
+    assert (len(original), len(twin)) == (100, 140)
+    assert original.search(vectors[0], 1)[1][0] == ids[0]
+    assert twin.search(vectors[120], 1)[1][0] == ids[120]
+    assert twin.manifest == original.manifest
+
+
 def test_hnsw_rebuilds_its_graph_once_many_ids_are_removed(ids, vectors):
     index = filled("hnsw", ids, vectors)
     index.remove(ids[:100])
