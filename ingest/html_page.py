@@ -185,10 +185,25 @@ def _main_content(soup: BeautifulSoup) -> Tag | None:
         ],
     ]
     for candidates in candidate_groups:
-        best = max(candidates, key=_text_weight, default=None)
+        # Weighing a candidate reads its whole subtree, and a candidate inside another never weighs
+        # more than it: weigh only the outermost, or nested pages cost quadratic time.
+        best = max(_outermost(candidates), key=_text_weight, default=None)
         if best is not None and _text_weight(best) >= _MIN_CONTENT_CHARS:
             return best
     return _densest_block(soup)
+
+
+def _outermost(tags: list[Tag]) -> list[Tag]:
+    """The tags not inside another of them; `tags` in document order (as find_all returns them)."""
+    chosen = {id(tag) for tag in tags}
+    kept: list[Tag] = []
+    inside: set[int] = set()  # ids of tags known to lie within a kept one
+    for tag in tags:
+        if id(tag) in inside:
+            continue
+        kept.append(tag)
+        inside.update(id(t) for t in tag.find_all(True) if id(t) in chosen)
+    return kept
 
 
 def _densest_block(soup: BeautifulSoup) -> Tag | None:

@@ -61,7 +61,7 @@ def _open(path: str, data: bytes) -> pymupdf.Document:
         raise IngestError(path, "not a readable PDF: no PDF header — is this really a PDF file?")
     try:
         document = pymupdf.open(stream=data, filetype="pdf")
-    except (RuntimeError, ValueError) as error:
+    except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as error:
         raise IngestError(path, f"not a readable PDF: {error}") from error
     if document.needs_pass:
         document.close()
@@ -82,10 +82,17 @@ def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[floa
     problems: list[IngestError] = []
     scanned: list[int] = []
     with _open(path, data) as document:
-        for index, page in enumerate(document):
+        for index in range(document.page_count):
+            try:
+                page = document.load_page(index)
+            except ValueError:  # the page tree holds fewer pages than the document claims
+                break
+            except (RuntimeError, pymupdf.mupdf.FzErrorBase) as error:
+                # A damaged page tree (a cycle, a missing object): the page cannot even be loaded.
+                raise IngestError(path, f"not a readable PDF: {error}", f"page {index + 1}") from error
             try:
                 lines = page_lines(page, index)
-            except RuntimeError as error:
+            except (RuntimeError, pymupdf.mupdf.FzErrorBase) as error:
                 problems.append(IngestError(path, f"page text cannot be read: {error}", f"page {index + 1}"))
                 lines = []
             if not lines and page.get_images():
