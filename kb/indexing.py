@@ -4,6 +4,7 @@ remove chunk vectors, persist, and swap the index a searcher sees only when it i
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -15,6 +16,9 @@ from kb.settings import Settings
 from kb.store import Store
 
 EMBED_BATCH = 64
+# Off the request path, small batches: a search waits for the model at most one batch long.
+BACKGROUND_BATCH = 8
+BACKGROUND_GRACE_S = 1.0
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 
@@ -42,6 +46,8 @@ class DenseIndex:
         self._index: VectorIndex | None = None
         self._generation: int | None = None
         self._sync_lock = threading.Lock()
+        self._background_lock = threading.Lock()
+        self._background: threading.Thread | None = None
         # One model call at a time: the engine is not documented as thread-safe, and on two cores
         # parallel calls only compete for the same cores.
         self._model_lock = threading.RLock()
@@ -59,40 +65,91 @@ class DenseIndex:
             return self._embedder
 
     def current(self, store: Store) -> VectorIndex:
-        """The index matching the store now; brought up to date first if the store has changed."""
-        if self._index is None or self._generation != store.generation():
+        """The index to search now: the complete index for the store's latest state where it can be
+        had without waiting or embedding; otherwise the last complete one (the keyword half of a
+        search already sees new text). Only the very first call of a process waits for a sync."""
+        if self._index is None:
             self.sync(store)
+        elif self._generation != store.generation() and self._sync_lock.acquire(blocking=False):
+            try:
+                self._sync_locked(store, rebuild=False, progress=None, embed=False)
+            finally:
+                self._sync_lock.release()
+            if self._generation != store.generation():
+                self._start_background_sync()
         assert self._index is not None
         return self._index
+
+    def _start_background_sync(self) -> None:
+        """Embed what no one has embedded yet (a writer still at work, or one that died) off the
+        request path; searches meanwhile use the last index and wait at most for one small batch."""
+        with self._background_lock:
+            if self._background is not None and self._background.is_alive():
+                return
+            self._background = threading.Thread(
+                target=self._background_sync, name="index-catch-up", daemon=True
+            )
+            self._background.start()
+
+    def _background_sync(self) -> None:
+        time.sleep(BACKGROUND_GRACE_S)  # give the writing process time to embed and save its own passages
+        store = Store(self.settings.db_path)
+        try:
+            self.sync(store, batch=BACKGROUND_BATCH)
+        finally:
+            store.close()
+
+    def wait_for_background_sync(self, timeout: float | None = None) -> None:
+        """Wait until a catch-up running off the request path has finished (for tests and tools)."""
+        thread = self._background
+        if thread is not None:
+            thread.join(timeout)
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._model_lock:
             return self.embedder.embed_queries([text])[0]
 
     def vectors_for(
-        self, store: Store, texts: dict[str, str], progress: Progress | None = None
+        self,
+        store: Store,
+        texts: dict[str, str],
+        progress: Progress | None = None,
+        embed: bool = True,
+        batch: int = EMBED_BATCH,
     ) -> tuple[dict[str, np.ndarray], int]:
-        """Vectors for {text_hash: text}: from the cache, the rest embedded and cached. Returns (vectors, n embedded)."""
+        """Vectors for {text_hash: text}: from the cache, the rest embedded and cached (unless not
+        to embed). Returns (vectors, n embedded)."""
         model_id = self.embedder.model_id
         found = store.cached_vectors(model_id, texts)
-        missing = [h for h in texts if h not in found]
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch = missing[start : start + EMBED_BATCH]
+        missing = [h for h in texts if h not in found] if embed else []
+        for start in range(0, len(missing), batch):
+            hashes = missing[start : start + batch]
             with self._model_lock:
-                vectors = self.embedder.embed_passages([texts[h] for h in batch])
-            fresh = dict(zip(batch, vectors, strict=True))
+                vectors = self.embedder.embed_passages([texts[h] for h in hashes])
+            fresh = dict(zip(hashes, vectors, strict=True))
             store.cache_vectors(model_id, fresh)
             found.update(fresh)
             if progress:
-                progress(min(start + EMBED_BATCH, len(missing)), len(missing))
+                progress(min(start + batch, len(missing)), len(missing))
         return found, len(missing)
 
-    def sync(self, store: Store, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+    def sync(
+        self, store: Store, rebuild: bool = False, progress: Progress | None = None, batch: int = EMBED_BATCH
+    ) -> IndexReport:
         """Bring the index up to date with the store; rebuild when asked or when it cannot be trusted."""
         with self._sync_lock:
-            return self._sync_locked(store, rebuild, progress)
+            return self._sync_locked(store, rebuild, progress, batch=batch)
 
-    def _sync_locked(self, store: Store, rebuild: bool, progress: Progress | None) -> IndexReport:
+    def _sync_locked(
+        self,
+        store: Store,
+        rebuild: bool,
+        progress: Progress | None,
+        embed: bool = True,
+        batch: int = EMBED_BATCH,
+    ) -> IndexReport:
+        """Sync; with embed=False (a search catching up) only cached vectors are used, and an index
+        still missing some is served but neither saved nor taken as up to date."""
         report = IndexReport()
         catalog = Catalog(store.db)
         generation = store.generation()
@@ -100,7 +157,7 @@ class DenseIndex:
         # From the same read as the chunk list: a commit landing between two reads would leave an
         # index that names chunks it does not hold, and no later sync would notice.
         fingerprint = chunk_fingerprint((chunk_id, text_hash) for chunk_id, text_hash, _ in refs)
-        index = None if rebuild else self._usable_index(report)
+        index = None if rebuild else self._usable_index(report, fingerprint)
         if index is not None and index.manifest and index.manifest.fingerprint == fingerprint:
             self._index, self._generation = index, generation
             return report
@@ -121,20 +178,31 @@ class DenseIndex:
             report.removed = index.remove(stale)
         todo = sorted(wanted.keys() - present)
         vectors, report.embedded = self.vectors_for(
-            store, {wanted[i][0]: wanted[i][1] for i in todo}, progress
+            store, {wanted[i][0]: wanted[i][1] for i in todo}, progress, embed=embed, batch=batch
         )
-        if todo:
-            index.add(np.array(todo, dtype=np.int64), np.stack([vectors[wanted[i][0]] for i in todo]))
-        report.added = len(todo)
+        ready = [i for i in todo if wanted[i][0] in vectors]
+        if ready:
+            index.add(np.array(ready, dtype=np.int64), np.stack([vectors[wanted[i][0]] for i in ready]))
+        report.added = len(ready)
+        if len(ready) < len(todo):  # another process is still embedding: serve what we have
+            self._index = index
+            return report
         index.save(self.settings.index_dir, fingerprint)
         self._index, self._generation = index, generation
         return report
 
-    def _usable_index(self, report: IndexReport) -> VectorIndex | None:
-        """The index in memory or on disk, if it was built by the configured model; None means rebuild."""
+    def _usable_index(self, report: IndexReport, fingerprint: str) -> VectorIndex | None:
+        """The index to update: the one on disk if another process saved it for exactly this store
+        state, else the one in memory, else the one on disk; None means rebuild."""
         index = self._index
-        if index is None:
-            if read_manifest(self.settings.index_dir) is None:
+        on_disk = read_manifest(self.settings.index_dir)
+        if index is not None and on_disk is not None and on_disk.fingerprint == fingerprint:
+            try:  # another process saved the index for exactly this store state: take it
+                index = VectorIndex.load(self.settings.index_dir)
+            except VectorIndexError:
+                pass  # keep updating the one in memory
+        elif index is None:
+            if on_disk is None:
                 return None
             try:
                 index = VectorIndex.load(self.settings.index_dir)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
+import os
 import re
+import secrets
 import threading
 import unicodedata
 from pathlib import Path
@@ -64,11 +65,23 @@ class KnowledgeBase:
             return FileOutcome(name, "failed", errors=[f"{name}: {reason}"]), IndexReport()
         folder = self.settings.upload_dir
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{hashlib.sha256(data).hexdigest()[:12]}-{name}"
-        path.write_bytes(data)
-        with self._write_lock:
-            outcome = ingest_file(self.store, path, self.settings.max_upload_bytes, display_name=name)
-            return outcome, self.dense.sync(self.store)
+        # An upload is known by its name: a corrected file uploaded again updates its projects.
+        # It is read from a temporary file and takes its place only once it has been ingested,
+        # so a broken new version leaves the old file (and its projects) as they were.
+        target = folder / name
+        incoming = folder / f".incoming-{secrets.token_hex(8)}-{name}"
+        incoming.write_bytes(data)
+        try:
+            with self._write_lock:
+                outcome = ingest_file(
+                    self.store, incoming, self.settings.max_upload_bytes, display_name=name, identity=target
+                )
+                if outcome.status in ("ok", "partial", "unchanged"):
+                    os.replace(incoming, target)
+                outcome.path = str(target)
+                return outcome, self.dense.sync(self.store)
+        finally:
+            incoming.unlink(missing_ok=True)
 
     def delete_source(self, source_id: int) -> int:
         """Remove a source with its projects (and its uploaded file); returns the projects removed."""

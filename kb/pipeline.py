@@ -70,15 +70,23 @@ def expand_paths(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
     return found
 
 
-def ingest_file(store: Store, path: Path, max_bytes: int, display_name: str | None = None) -> FileOutcome:
-    """Parse and store one file; never raises for bad input, the outcome says what happened."""
+def ingest_file(
+    store: Store, path: Path, max_bytes: int, display_name: str | None = None, identity: Path | None = None
+) -> FileOutcome:
+    """Parse and store one file; never raises for bad input, the outcome says what happened.
+
+    `identity` is the path the source is known by, when the file is read from somewhere else
+    (an upload read from its temporary file is known by its place in the upload folder).
+    """
     name = display_name or path.name
     try:
         kind = source_kind(path)
         data = _read(path, max_bytes)
     except IngestError as error:
         return FileOutcome(str(path), "failed", errors=[str(error)])
-    source = SourceFile(str(path.resolve()), name, kind, hashlib.sha256(data).hexdigest(), len(data))
+    source = SourceFile(
+        str((identity or path).resolve()), name, kind, hashlib.sha256(data).hexdigest(), len(data)
+    )
     stored = store.source_for(source)
     if (
         stored

@@ -224,6 +224,7 @@ def test_write_between_reads_of_an_index_sync(kb: KnowledgeBase, monkeypatch: py
     monkeypatch.undo()
     assert committed
     kb.search("Familien", k=3)  # a later search, with no write in between
+    kb.dense.wait_for_background_sync(timeout=300)  # the catch-up embeds off the request path
     index = kb.dense.current(kb.store)
     assert (index.manifest.fingerprint, frozenset(index.ids().tolist())) == store_state(db_path)
 
@@ -293,4 +294,5 @@ def test_search_does_not_wait_for_another_searchs_index_catch_up(kb: KnowledgeBa
         release.set()
         catching_up.join(timeout=300)
         kb.dense.vectors_for = embed
+    kb.dense.wait_for_background_sync(timeout=300)  # the catch-up embeds off the request path
     assert kb.dense.current(kb.store).manifest.fingerprint == store_state(kb.settings.db_path)[0]
