@@ -148,13 +148,22 @@ def partners(ctx: click.Context, query_or_id: str, top_k: int, town: str | None,
 
 
 @cli.command()
+@click.option("--area", help="only projects of this area")
+@click.option("--town", help="only projects in this town")
+@click.option("--target-group", help="only projects for this target group")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def projects(ctx: click.Context, as_json: bool) -> None:
-    """Every project with all its fields and sections."""
+def projects(
+    ctx: click.Context, area: str | None, town: str | None, target_group: str | None, as_json: bool
+) -> None:
+    """Every project (or those passing the filters) with all its fields and sections."""
     from kb.cli_output import print_projects
 
-    items = _open(ctx).projects()
+    kb = _open(ctx)
+    items = kb.projects()
+    if area or town or target_group:
+        wanted = {card["id"] for card in kb.browse(area, town, target_group)}
+        items = [item for item in items if item["id"] in wanted]
     _emit(items) if as_json else print_projects(items)
 
 

@@ -117,6 +117,16 @@ class KnowledgeBase:
     def partners(self, query_or_id: str, k: int = 10, town: str | None = None) -> list[PartnerHit]:
         return searching.partners(self.store, self.dense, query_or_id, k, town)
 
+    def browse(
+        self, area: str | None = None, town: str | None = None, target_group: str | None = None
+    ) -> list[dict]:
+        """Project cards passing the filters, by title (what a filter without a query shows); none without a filter."""
+        catalog = self.catalog
+        ids = catalog.filtered_project_ids(area, town, target_group)
+        if ids is None:
+            return []
+        return sorted(catalog.cards(ids).values(), key=lambda card: card["title"].lower())
+
     def project(self, project_id: str) -> dict | None:
         return self.catalog.project(project_id)
 

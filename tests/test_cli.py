@@ -56,6 +56,9 @@ def test_ingest_search_projects_similar_partners(data_dir):
     assert {p["id"] for p in projects} == {"sprachcafe-miteinander", "jobpaten-sindelfingen"}
     assert [s["kind"] for s in projects[0]["sections"]] == ["approach", "partners", "value", "special"]
 
+    in_town = json.loads(run(data, "projects", "--town", "Sindelfingen", "--json").output)
+    assert [p["id"] for p in in_town] == ["jobpaten-sindelfingen"]
+
     similar = json.loads(run(data, "similar", "sprachcafe-miteinander", "--json").output)
     assert [h["id"] for h in similar] == ["jobpaten-sindelfingen"]
     partners = json.loads(run(data, "partners", "Sprachcafé für Frauen", "--json").output)

@@ -55,9 +55,4 @@ def public_project(project: dict) -> dict:
 
 def browse(area: str | None, town: str | None, target_group: str | None) -> list[dict]:
     """Project cards passing the filters, by title: what a filter without a query shows."""
-    catalog = current_kb().catalog
-    ids = catalog.filtered_project_ids(area, town, target_group)
-    if ids is None:
-        return []
-    cards = catalog.cards(ids)
-    return sorted(cards.values(), key=lambda card: card["title"].lower())
+    return current_kb().browse(area, town, target_group)
