@@ -10,6 +10,7 @@ same process: load from other processes slows both alike.  Each size is measured
 subprocess (threads=1, as `kb serve` and `kb search` run), which also reports its peak RSS.
 The scale-ups (bench/synthetic.py) are built without the model, from the sample's cached vectors.
 --work-dir keeps the data folders and reuses them on the next run (no cold build then).
+A whole run takes 6-14 minutes on the 2-core machine, depending on what else runs there.
 """
 
 from __future__ import annotations
