@@ -86,7 +86,7 @@ COMPONENTS = [
     (Catalog, "keyword_hits", "FTS5 keyword hits"),
     (Catalog, "chunks", "chunk rows"),
     (Store, "doc_freq", "term doc frequencies (fts5vocab)"),
-    (Catalog, "chunk_count", "chunk count"),
+
     (Catalog, "cards", "result cards"),
     (searching, "make_snippet", "snippets"),
 ]

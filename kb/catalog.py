@@ -76,23 +76,20 @@ class Catalog:
         self, area: str | None = None, town: str | None = None, target_group: str | None = None
     ) -> list[str] | None:
         """Projects passing the filters, or None when no filter is set (everything passes)."""
-        clauses, params = [], []
-        if area:
-            clauses.append("lower(area) = lower(?)")
-            params.append(area)
-        if town:
-            clauses.append("lower(town) = lower(?)")
-            params.append(town)
-        if target_group:
-            clauses.append(
-                "id IN (SELECT project_id FROM project_target_groups WHERE lower(name) = lower(?))"
-            )
-            params.append(target_group)
-        if not clauses:
+        where, params = _filter_clause(area, town, target_group)
+        if where is None:
             return None
-        return [
-            r["id"] for r in self.db.query(f"SELECT id FROM projects WHERE {' AND '.join(clauses)}", params)
-        ]
+        return [r[0] for r in self.db.execute(f"SELECT id FROM projects WHERE {where}", params)]
+
+    def filtered_chunk_ids(
+        self, area: str | None = None, town: str | None = None, target_group: str | None = None
+    ) -> list[int] | None:
+        """Chunks of the projects passing the filters (one query), or None when no filter is set."""
+        where, params = _filter_clause(area, town, target_group)
+        if where is None:
+            return None
+        sql = f"SELECT id FROM chunks WHERE project_id IN (SELECT id FROM projects WHERE {where})"
+        return [r[0] for r in self.db.execute(sql, params)]
 
     def facets(self) -> dict[str, list[tuple[str, int]]]:
         """Counts by area, town and target group, most frequent first."""
@@ -173,6 +170,22 @@ class Catalog:
                 )
             )
         return row
+
+
+def _filter_clause(
+    area: str | None, town: str | None, target_group: str | None
+) -> tuple[str | None, list[str]]:
+    clauses, params = [], []
+    if area:
+        clauses.append("lower(area) = lower(?)")
+        params.append(area)
+    if town:
+        clauses.append("lower(town) = lower(?)")
+        params.append(town)
+    if target_group:
+        clauses.append("id IN (SELECT project_id FROM project_target_groups WHERE lower(name) = lower(?))")
+        params.append(target_group)
+    return (" AND ".join(clauses) if clauses else None), params
 
 
 def chunk_fingerprint(chunks: Iterable[tuple[int, str]]) -> str:

@@ -73,12 +73,10 @@ def search(
     if not query:
         return []
     catalog = Catalog(store.db)
-    allowed_projects = catalog.filtered_project_ids(area, town, target_group)
-    if allowed_projects is not None and not allowed_projects:
+    allowed = catalog.filtered_chunk_ids(area, town, target_group)
+    if allowed is not None and not allowed:
         return []
-    allowed_chunks = (
-        None if allowed_projects is None else np.array(catalog.chunk_ids_of(allowed_projects), dtype=np.int64)
-    )
+    allowed_chunks = None if allowed is None else np.array(allowed, dtype=np.int64)
     depth = candidate_depth(k)
     index = dense.current(store)
     scores, ids = index.search(dense.embed_query(query), depth, allowed_ids=allowed_chunks)
@@ -87,9 +85,7 @@ def search(
     chunk_rows = catalog.chunks([c for c, _ in dense_chunks] + [c for c, _ in keyword_chunks])
     dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
     keyword_projects, keyword_best = _best_per_project(keyword_chunks, chunk_rows)
-    confidence = keyword_confidence(
-        query_terms(query), lambda term: store.doc_freq(term), catalog.chunk_count()
-    )
+    confidence = keyword_confidence(query_terms(query), lambda term: store.doc_freq(term), len(index))
     fused = fuse(dense_projects, keyword_projects, keyword_confidence=confidence, k=k)
     return _hits(catalog, fused, {**keyword_best, **best_chunk}, chunk_rows, query)
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-import Stemmer
-
 from kb.text_analysis import DEFAULT_ANALYZER, GERMAN_STOP_WORDS, HYPHENS, WORD, fold
 
 ELLIPSIS = "…"
@@ -41,7 +39,6 @@ def find_matches(text: str, query: str) -> list[Match]:
     wanted_parts = set(analyzer.query_parts(query))
     if not wanted:
         return []
-    stemmer = Stemmer.Stemmer("german")
     matches = []
     for found in WORD.finditer(text):
         folded = [fold(piece) for piece in HYPHENS.split(found.group())]
@@ -49,11 +46,11 @@ def find_matches(text: str, query: str) -> list[Match]:
         for word in candidates:
             if word in GERMAN_STOP_WORDS:
                 continue
-            term = analyzer.term(word, stemmer)
+            term = analyzer.term(word)
             if term in wanted or term in wanted_parts:
                 matches.append(Match(found.start(), found.end(), term))
                 break
-            shared = wanted.intersection(analyzer.part_terms(word, stemmer))
+            shared = wanted.intersection(analyzer.part_terms(word))
             if shared:
                 matches.append(Match(found.start(), found.end(), min(shared)))
                 break

@@ -21,8 +21,10 @@ exactly a term of the index (and of its fts5vocab table).
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import Stemmer
 
@@ -87,17 +89,17 @@ class Analyzer:
                 words.append("".join(pieces))
         return words
 
-    def term(self, word: str, stemmer: Stemmer.Stemmer) -> str:
+    def term(self, word: str, stemmer: Stemmer.Stemmer | None = None) -> str:
         """The index term of one folded word."""
         if not self.stem or not word.isalpha():
             return word
-        return stemmer.stemWord(masculine(word))
+        return german_stem(masculine(word))
 
-    def part_terms(self, word: str, stemmer: Stemmer.Stemmer) -> list[str]:
+    def part_terms(self, word: str, stemmer: Stemmer.Stemmer | None = None) -> list[str]:
         """The terms of the parts a folded word may be compounded of (none for a short word)."""
         if not self.split_compounds or len(word) < self.min_compound or not word.isalpha():
             return []
-        return [self.term(part, stemmer) for part in compound_parts(word, self.min_part)]
+        return [self.term(part) for part in compound_parts(word, self.min_part)]
 
     def index_terms(self, text: str) -> list[str]:
         stemmer = Stemmer.Stemmer("german")  # cheap to make; a Stemmer must not be shared across threads
@@ -122,6 +124,16 @@ class Analyzer:
 
 
 DEFAULT_ANALYZER = Analyzer()
+_stemmers = threading.local()  # a Stemmer must not be shared across threads
+
+
+@lru_cache(maxsize=200_000)
+def german_stem(word: str) -> str:
+    """Snowball German stem of a folded word; cached, since snippets analyse the same words again and again."""
+    stemmer = getattr(_stemmers, "german", None)
+    if stemmer is None:
+        stemmer = _stemmers.german = Stemmer.Stemmer("german")
+    return stemmer.stemWord(word)
 
 
 def fold(text: str) -> str:
@@ -152,7 +164,8 @@ def masculine(word: str) -> str:
     return word
 
 
-def compound_parts(word: str, min_part: int) -> list[str]:
+@lru_cache(maxsize=100_000)
+def compound_parts(word: str, min_part: int) -> tuple[str, ...]:
     """Prefix and suffix at every break that leaves two parts of min_part letters or more.
 
     No break splits ch, ck, ph, th, or s from ch: "Partnerschaft" yields no "haft".
@@ -163,7 +176,7 @@ def compound_parts(word: str, min_part: int) -> list[str]:
             continue
         parts.append(word[:cut])
         parts.append(word[cut:])
-    return parts
+    return tuple(parts)  # immutable: the result is cached and shared
 
 
 def index_terms(text: str) -> str:
