@@ -17,6 +17,7 @@ from kb.text_analysis import match_expression, query_terms
 
 SECTION_LABELS = {**SECTION_NAMES, "profile": PROFILE_HEADING}
 SECOND_CHUNK_WEIGHT = 0.5
+COMMON_PART_SHARE, COMMON_PART_MIN_DOCS = 0.02, 500
 ROLE_WEIGHT = {"traeger": 1.0, "partner": 0.7}  # running a project says more than supporting it
 
 
@@ -81,7 +82,7 @@ def search(
     index = dense.current(store)
     scores, ids = index.search(dense.embed_query(query), depth, allowed_ids=allowed_chunks)
     dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
-    keyword_chunks = _keyword_chunks(catalog, query, depth, allowed_chunks)
+    keyword_chunks = _keyword_chunks(store, catalog, query, depth, allowed_chunks, len(index))
     chunk_rows = catalog.chunks([c for c, _ in dense_chunks] + [c for c, _ in keyword_chunks])
     dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
     keyword_projects, keyword_best = _best_per_project(keyword_chunks, chunk_rows)
@@ -91,9 +92,12 @@ def search(
 
 
 def _keyword_chunks(
-    catalog: Catalog, query: str, depth: int, allowed: np.ndarray | None
+    store: Store, catalog: Catalog, query: str, depth: int, allowed: np.ndarray | None, n_chunks: int
 ) -> list[tuple[int, float]]:
-    expression = match_expression(query)
+    # A compound part found in a large share of a big collection ("spra", "kind") adds little
+    # evidence but makes FTS5 score tens of thousands of rows; small collections keep every part.
+    limit = max(COMMON_PART_SHARE * n_chunks, COMMON_PART_MIN_DOCS)
+    expression = match_expression(query, too_common=lambda term: store.doc_freq(term) > limit)
     if expression is None:
         return []
     if allowed is None:

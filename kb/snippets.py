@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kb.text_analysis import DEFAULT_ANALYZER, GERMAN_STOP_WORDS, HYPHENS, WORD, fold
 
@@ -32,11 +33,16 @@ def make_snippet(text: str, query: str, width: int = 240) -> str:
     return (ELLIPSIS if start > 0 else "") + marked + (ELLIPSIS if end < len(text) else "")
 
 
+@lru_cache(maxsize=256)
+def query_analysis(query: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The query's terms and compound parts; cached, since one search makes a snippet per result."""
+    return frozenset(DEFAULT_ANALYZER.query_terms(query)), frozenset(DEFAULT_ANALYZER.query_parts(query))
+
+
 def find_matches(text: str, query: str) -> list[Match]:
     """The words of the text that the query's keyword search would match, in text order."""
     analyzer = DEFAULT_ANALYZER
-    wanted = set(analyzer.query_terms(query))
-    wanted_parts = set(analyzer.query_parts(query))
+    wanted, wanted_parts = query_analysis(query)
     if not wanted:
         return []
     matches = []

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -194,7 +195,9 @@ def query_terms(text: str) -> list[str]:
     return DEFAULT_ANALYZER.query_terms(text)
 
 
-def match_expression(text: str, analyzer: Analyzer = DEFAULT_ANALYZER) -> str | None:
+def match_expression(
+    text: str, analyzer: Analyzer = DEFAULT_ANALYZER, too_common: Callable[[str], bool] | None = None
+) -> str | None:
     """A safe FTS5 MATCH expression over FTS_COLUMNS; None when no term is left.
 
     The query's words are sought in both columns; the parts of its compounds only
@@ -204,7 +207,11 @@ def match_expression(text: str, analyzer: Analyzer = DEFAULT_ANALYZER) -> str | 
     column filters, unbalanced quotes).
     """
     words = [_quoted(term) for term in analyzer.query_terms(text)]
-    parts = [f"{FTS_COLUMNS[0]} : {_quoted(term)}" for term in analyzer.query_parts(text)]
+    parts = [
+        f"{FTS_COLUMNS[0]} : {_quoted(term)}"
+        for term in analyzer.query_parts(text)
+        if too_common is None or not too_common(term)
+    ]
     return " OR ".join(words + parts) or None
 
 

@@ -188,3 +188,10 @@ def test_fts5_stores_exactly_the_analysed_terms(text: str) -> None:
     stored = {row[0] for row in db.execute("SELECT term FROM vocab")}
     assert stored == set(index_terms(text).split()) | set(index_parts(text).split())
     assert set(query_terms(text)) <= stored
+
+
+def test_match_expression_leaves_out_compound_parts_said_to_be_too_common():
+    full = match_expression("Sprachpatenschaft")
+    assert "terms :" in full
+    pruned = match_expression("Sprachpatenschaft", too_common=lambda term: True)
+    assert "terms :" not in pruned and pruned == match_expression("Sprachpatenschaft").split(" OR ")[0]
