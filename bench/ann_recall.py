@@ -110,7 +110,7 @@ def sweep_row(hnsw: VectorIndex, ef: int, ids: np.ndarray, queries: np.ndarray, 
 
 def filtered_searches(flat: VectorIndex, hnsw: VectorIndex, ids: np.ndarray, queries, rng) -> None:
     print(f"  {'allowed':>8} {'flat p50 ms':>11} {'hnsw p50 ms':>11} {'hnsw recall@10':>14}")
-    for fraction in (0.01, 0.1, 0.5):
+    for fraction in (0.01, 0.1, 0.3, 0.5):
         allowed = rng.choice(ids, size=max(10, int(fraction * len(ids))), replace=False)
         few = queries[:50]
         truth = np.array([flat.search(q, 10, allowed_ids=allowed)[1] for q in few])

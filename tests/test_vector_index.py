@@ -126,10 +126,10 @@ def test_hnsw_rebuilds_its_graph_once_many_ids_are_removed(ids, vectors):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("exact_subset_limit", [vector_index.AUTO_FLAT_LIMIT, 0])
-def test_allowed_ids_give_top_k_among_the_allowed_only(kind, exact_subset_limit, ids, vectors, monkeypatch):
-    # Limit 0 sends hnsw through the graph walk with a FAISS selector instead of the exact scan.
-    monkeypatch.setattr(vector_index, "AUTO_FLAT_LIMIT", exact_subset_limit)
+@pytest.mark.parametrize("walk_min_share", [vector_index.HNSW_WALK_MIN_ALLOWED_SHARE, 0.0])
+def test_allowed_ids_give_top_k_among_the_allowed_only(kind, walk_min_share, ids, vectors, monkeypatch):
+    # Share 0 sends hnsw through the graph walk with a FAISS selector instead of the exact scan.
+    monkeypatch.setattr(vector_index, "HNSW_WALK_MIN_ALLOWED_SHARE", walk_min_share)
     index = filled(kind, ids, vectors)
     allowed_rows = np.arange(0, 300, 7)
     query = vectors[3]  # row 3 itself is not allowed: the filter must apply before ranking
