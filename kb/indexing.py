@@ -18,7 +18,12 @@ from kb.store import Store
 EMBED_BATCH = 64
 # Off the request path, small batches: a search waits for the model at most one batch long.
 BACKGROUND_BATCH = 8
-BACKGROUND_GRACE_S = 1.0
+# While another process is embedding (its vectors keep arriving in the shared cache) the catch-up
+# only takes them from there; it embeds itself once no vector has arrived for a while (that
+# process died, or never embeds).
+BACKGROUND_POLL_S = 1.0
+BACKGROUND_STALL_S = 10.0
+BACKGROUND_PAUSE_S = 0.05  # between batches, so waiting searches get the model (locks are not fair)
 
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 
@@ -29,6 +34,7 @@ class IndexReport:
     removed: int = 0
     embedded: int = 0  # texts that went through the model (the rest came from the cache)
     rebuilt: bool = False
+    missing: int = 0  # passages left out for want of a vector (a catch-up that does not embed)
     notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -92,10 +98,19 @@ class DenseIndex:
             self._background.start()
 
     def _background_sync(self) -> None:
-        time.sleep(BACKGROUND_GRACE_S)  # give the writing process time to embed and save its own passages
         store = Store(self.settings.db_path)
         try:
-            self.sync(store, batch=BACKGROUND_BATCH)
+            missing, last_progress = None, time.monotonic()
+            while self._generation != store.generation():
+                if time.monotonic() - last_progress > BACKGROUND_STALL_S:
+                    self.sync(store, batch=BACKGROUND_BATCH, pause=BACKGROUND_PAUSE_S)
+                    return
+                time.sleep(BACKGROUND_POLL_S)
+                with self._sync_lock:
+                    report = self._sync_locked(store, rebuild=False, progress=None, embed=False)
+                if missing is None or report.missing < missing or report.added:
+                    last_progress = time.monotonic()
+                missing = report.missing
         finally:
             store.close()
 
@@ -116,6 +131,7 @@ class DenseIndex:
         progress: Progress | None = None,
         embed: bool = True,
         batch: int = EMBED_BATCH,
+        pause: float = 0.0,
     ) -> tuple[dict[str, np.ndarray], int]:
         """Vectors for {text_hash: text}: from the cache, the rest embedded and cached (unless not
         to embed). Returns (vectors, n embedded)."""
@@ -131,14 +147,21 @@ class DenseIndex:
             found.update(fresh)
             if progress:
                 progress(min(start + batch, len(missing)), len(missing))
+            if pause:
+                time.sleep(pause)
         return found, len(missing)
 
     def sync(
-        self, store: Store, rebuild: bool = False, progress: Progress | None = None, batch: int = EMBED_BATCH
+        self,
+        store: Store,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        batch: int = EMBED_BATCH,
+        pause: float = 0.0,
     ) -> IndexReport:
         """Bring the index up to date with the store; rebuild when asked or when it cannot be trusted."""
         with self._sync_lock:
-            return self._sync_locked(store, rebuild, progress, batch=batch)
+            return self._sync_locked(store, rebuild, progress, batch=batch, pause=pause)
 
     def _sync_locked(
         self,
@@ -147,6 +170,7 @@ class DenseIndex:
         progress: Progress | None,
         embed: bool = True,
         batch: int = EMBED_BATCH,
+        pause: float = 0.0,
     ) -> IndexReport:
         """Sync; with embed=False (a search catching up) only cached vectors are used, and an index
         still missing some is served but neither saved nor taken as up to date."""
@@ -178,13 +202,14 @@ class DenseIndex:
             report.removed = index.remove(stale)
         todo = sorted(wanted.keys() - present)
         vectors, report.embedded = self.vectors_for(
-            store, {wanted[i][0]: wanted[i][1] for i in todo}, progress, embed=embed, batch=batch
+            store, {wanted[i][0]: wanted[i][1] for i in todo}, progress, embed=embed, batch=batch, pause=pause
         )
         ready = [i for i in todo if wanted[i][0] in vectors]
         if ready:
             index.add(np.array(ready, dtype=np.int64), np.stack([vectors[wanted[i][0]] for i in ready]))
         report.added = len(ready)
         if len(ready) < len(todo):  # another process is still embedding: serve what we have
+            report.missing = len(todo) - len(ready)
             self._index = index
             return report
         index.save(self.settings.index_dir, fingerprint)
