@@ -9,6 +9,11 @@ normalised on the way in, so a caller cannot get that wrong).  Two kinds:
   once a quarter of the rows are dead the graph is rebuilt from the live
   vectors (``compact``), which takes a while for a large index.
 
+Filtered search (``allowed_ids``) applies the filter inside FAISS, before
+ranking, so it still returns the top k among the allowed ids: a bitmap row
+selector on the flat scan; for hnsw a graph walk with the selector when a
+fifth or more of the rows are allowed, else an exact scan of the allowed rows.
+
 Ids: the FAISS index holds rows 0..n-1; an array of labels maps each row to
 the caller's id (-1 for a dead row).  Keeping that map ourselves, instead of
 FAISS's IndexIDMap, lets a re-added id replace its old vector in both kinds.
