@@ -8,6 +8,7 @@ import sys
 
 import click
 
+from index import EmbedderError, VectorIndexError
 from ingest import IngestError
 from kb.evaluation import EvalError
 from kb.knowledge_base import KnowledgeBase
@@ -220,7 +221,8 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
 def main() -> None:
     try:
         cli(standalone_mode=True)
-    except IngestError as error:  # a parser error that escaped a command: still one line
+    except (IngestError, EmbedderError, VectorIndexError, OSError) as error:
+        # a model that cannot be loaded, an index folder that cannot be written: one line, exit 1
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
 

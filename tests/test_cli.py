@@ -113,3 +113,21 @@ def test_every_setting_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for _name, variable, help_text in SETTINGS_HELP:
         assert f"| `{variable}` |" in readme and help_text in readme, variable
+
+
+def test_a_model_that_cannot_be_loaded_is_one_error_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KB_MODEL": "st:/nowhere/model", "KB_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "kb.cli", "search", "Sprachcafé"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: model /nowhere/model is not available offline")
+    assert "Traceback" not in result.stderr
