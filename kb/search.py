@@ -74,10 +74,9 @@ def search(
     if not query:
         return []
     catalog = Catalog(store.db)
-    allowed = catalog.filtered_chunk_ids(area, town, target_group)
-    if allowed is not None and not allowed:
+    allowed_chunks = allowed_chunk_ids(store, area, town, target_group)
+    if allowed_chunks is not None and not len(allowed_chunks):
         return []
-    allowed_chunks = None if allowed is None else np.array(allowed, dtype=np.int64)
     depth = candidate_depth(k)
     index = dense.current(store)
     scores, ids = index.search(dense.embed_query(query), depth, allowed_ids=allowed_chunks)
@@ -89,6 +88,27 @@ def search(
     confidence = keyword_confidence(query_terms(query), lambda term: store.doc_freq(term), len(index))
     fused = fuse(dense_projects, keyword_projects, keyword_confidence=confidence, k=k)
     return _hits(catalog, fused, {**keyword_best, **best_chunk}, chunk_rows, query)
+
+
+def allowed_chunk_ids(
+    store: Store, area: str | None, town: str | None, target_group: str | None
+) -> np.ndarray | None:
+    """Chunk ids passing the filters (None: no filter), remembered until the store changes:
+    at 100k chunks turning a filter into ids costs more than the rest of the search."""
+    if not (area or town or target_group):
+        return None
+    key = (store.path, store.generation(), area, town, target_group)
+    ids = _ALLOWED_CACHE.get(key)
+    if ids is None:
+        ids = np.array(Catalog(store.db).filtered_chunk_ids(area, town, target_group), dtype=np.int64)
+        ids.flags.writeable = False  # shared between searches
+        if len(_ALLOWED_CACHE) >= 64:
+            _ALLOWED_CACHE.clear()
+        _ALLOWED_CACHE[key] = ids
+    return ids
+
+
+_ALLOWED_CACHE: dict[tuple, np.ndarray] = {}  # a dict's get and set are atomic: no lock needed
 
 
 def _keyword_chunks(

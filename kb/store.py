@@ -58,6 +58,7 @@ class Store:
     """One connection to the store; open one per thread (connections are cheap, the file is shared)."""
 
     def __init__(self, path: Path | str):
+        self.path = str(path)
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the ingest writing
         conn.execute("PRAGMA synchronous=NORMAL")
