@@ -202,10 +202,12 @@ def similar(store: Store, dense: DenseIndex, project_id: str, k: int = 5) -> lis
     cached = store.cached_vectors(dense.embedder.model_id, [row["text_hash"] for row in rows.values()])
     centre = np.mean(np.stack(list(cached.values())), axis=0)
     centre /= np.linalg.norm(centre) or 1.0
-    others = np.array(sorted(set(index.ids().tolist()) - set(own)), dtype=np.int64)
-    scores, ids = index.search(centre.astype(np.float32), candidate_depth(k), allowed_ids=others)
-    chunk_rows = catalog.chunks(ids.tolist())
-    ranked, best_chunk = _best_per_project(list(zip(ids.tolist(), scores.tolist(), strict=True)), chunk_rows)
+    # Ask for its own passages' worth more and drop them, rather than build an "all but these" id set.
+    scores, ids = index.search(centre.astype(np.float32), candidate_depth(k) + len(own))
+    own_ids = set(own)
+    hits = [(i, score) for i, score in zip(ids.tolist(), scores.tolist(), strict=True) if i not in own_ids]
+    chunk_rows = catalog.chunks([i for i, _ in hits])
+    ranked, best_chunk = _best_per_project(hits, chunk_rows)
     return _hits(catalog, ranked[:k], best_chunk, chunk_rows, None)
 
 
