@@ -7,10 +7,23 @@ import unicodedata
 
 # Heading variants, matched on a normalised heading (lower case, no punctuation).
 _SECTION_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("approach", re.compile(r"^(herangehensweise|vorgehen(sweise)?|ansatz|konzept|ablauf|umsetzung|so funktioniert es|methode|wie wir arbeiten)\b")),
-    ("partners", re.compile(r"^(zusammenarbeit( mit (den )?(netzwerk)?partner(n|innen)?)?|netzwerkpartner(innen)?|kooperation(spartner(innen)?)?|partner(innen)?( im netzwerk)?|netzwerk)\b")),
+    (
+        "approach",
+        re.compile(
+            r"^(herangehensweise|vorgehen(sweise)?|ansatz|konzept|ablauf|umsetzung|so funktioniert es|methode|wie wir arbeiten)\b"
+        ),
+    ),
+    (
+        "partners",
+        re.compile(
+            r"^(zusammenarbeit( mit (den )?(netzwerk)?partner(n|innen)?)?|netzwerkpartner(innen)?|kooperation(spartner(innen)?)?|partner(innen)?( im netzwerk)?|netzwerk)\b"
+        ),
+    ),
     ("value", re.compile(r"^(mehrwert|nutzen|wirkung|ergebnisse?|was es bringt|erfolge)\b")),
-    ("special", re.compile(r"^(besonderheit(en)?|das besondere|was (ist )?besonders( ist)?|highlights?|besonders)\b")),
+    (
+        "special",
+        re.compile(r"^(besonderheit(en)?|das besondere|was (ist )?besonders( ist)?|highlights?|besonders)\b"),
+    ),
 ]
 
 # Info-block labels → record field.
@@ -32,10 +45,16 @@ def normalise_label(text: str) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+# A heading's number ("1.", "2)", "II.", "A:") and a possessive ("Unser Ansatz") say nothing of its kind.
+_NUMBERING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*[.):]?|[ivx]{1,4}[.)]|[a-d][.)])\s+")
+_POSSESSIVE = re.compile(r"^unser(?:e|en|er)? ")
+
+
 def section_kind(heading: str) -> str | None:
     """The section kind a heading names, or None for a heading we do not know."""
-    label = re.sub(r"[^\w ]", " ", normalise_label(heading))
-    label = re.sub(r"\s+", " ", label).strip()
+    label = _NUMBERING.sub("", normalise_label(heading))
+    label = re.sub(r"[^\w ]", " ", label)
+    label = _POSSESSIVE.sub("", re.sub(r"\s+", " ", label).strip())
     for kind, pattern in _SECTION_PATTERNS:
         if pattern.match(label):
             return kind

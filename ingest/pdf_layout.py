@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import pymupdf
 
+from ingest.headings import section_kind
 from ingest.hyphenation import WordEvidence, join_all
 
 # Text without images or accurate glyph boxes: faster, and positions per line are all we need.
@@ -160,17 +161,19 @@ def split_running_text(
 ) -> list[list[TextLine]]:
     """Remove running headers, footers and page numbers from every page; return what was removed.
 
-    A row at the top or bottom edge of a page is running text when one of its lines repeats at the
-    same height on a quarter of the pages (at least two; numbers ignored), or is a bare page
-    number. Rows are taken from the edge inwards and stop at the first row that is neither, so a
-    heading that happens to open two pages stays. Running text is small: a large line repeating
-    at the top (titles "Projekt 1", "Projekt 2" at the same place) is not.
+    Rows at the top and bottom edge are taken from the edge inwards, stopping at the first row
+    that is not running text. A line is running text when it is a bare page number, or when the
+    same text (numbers ignored) stands at the same height on enough pages: small print on a
+    quarter of the pages (or on two, in the row nearest the edge: a header naming the project),
+    anything at body size or a little larger on most pages; large type never. A line that looks like a section heading
+    ("Mehrwert", bold or larger) is never running text, however often it opens a page.
     """
     counts: Counter = Counter()
     for number, lines in enumerate(pages):
         low, high = heights[number] * MARGIN_SHARE, heights[number] * (1 - MARGIN_SHARE)
         counts.update({_margin_key(line) for line in lines if line.y1 <= low or line.y0 >= high})
-    repeated = max(2, round(0.25 * sum(1 for lines in pages if lines)))
+    with_text = sum(1 for lines in pages if lines)
+    rule = _RunningRule(counts, body, max(2, round(0.25 * with_text)), max(2, with_text // 2 + 1))
     removed: list[list[TextLine]] = []
     for number, lines in enumerate(pages):
         height = heights[number]
@@ -178,18 +181,41 @@ def split_running_text(
         bottom = [line for line in lines if line.y0 >= height * (1 - MARGIN_SHARE)]
         running: list[TextLine] = []
         for rows in (_rows(top), list(reversed(_rows(bottom)))):
-            for row in rows:
-                if not any(
-                    (counts[_margin_key(line)] >= repeated and line.size <= 1.2 * body)
-                    or _PAGE_NUMBER.match(line.text)
-                    for line in row
-                ):
+            for depth, row in enumerate(rows):
+                if not any(rule.is_running(line, outermost=depth == 0) for line in row):
                     break
                 running.extend(row)
         removed.append(running)
         marked = {id(line) for line in running}
         pages[number] = [line for line in lines if id(line) not in marked]
     return removed
+
+
+@dataclass
+class _RunningRule:
+    counts: Counter
+    body: float
+    quarter: int  # pages: a quarter of those with text, at least two
+    most: int  # pages: more than half of those with text
+
+    def is_running(self, line: TextLine, outermost: bool) -> bool:
+        if _PAGE_NUMBER.match(line.text):
+            return True
+        if line.size > 1.2 * self.body or looks_like_heading(line, self.body):
+            return False  # titles repeating at the same place ("Projekt 1", "Projekt 2") stay
+        count = self.counts[_margin_key(line)]
+        if line.size < 0.95 * self.body:
+            return count >= self.quarter or (outermost and count >= 2)
+        if outermost and not line.bold and line.size <= 1.05 * self.body and count >= self.quarter:
+            return True
+        return count >= self.most
+
+
+def looks_like_heading(line: TextLine, body: float) -> bool:
+    """A known section heading or a variant of one, set bold or larger than the body text."""
+    if len(line.text) > 60 or not (line.bold or line.size >= 1.05 * body):
+        return False
+    return section_kind(line.text) is not None
 
 
 def body_size(pages: list[list[TextLine]]) -> float:

@@ -1,0 +1,146 @@
+"""Running headers and footers against headings that stand at the top of a page.
+
+The failure this pins: a brochure from another typesetting tool (A4, 20 projects over two or three
+pages, bold section headings about 1.1x the body size, the third heading of most projects opening
+the project's second page right below the running header) lost "Mehrwert" in 19 of 20 projects,
+because a line repeating at the same height in the top margin was taken for a running header.
+"""
+
+from __future__ import annotations
+
+import pymupdf
+import pytest
+
+from ingest import parse_file
+from ingest.pdf_layout import TextLine, split_running_text
+
+BODY, HEADING = 10.0, 11.0  # bold headings at 1.1x the body size
+HEADER_Y, FIRST_LINE_Y = 40.0, 72.0  # the heading sits inside the top 12 % of the page
+
+
+class Page:
+    def __init__(self, document: pymupdf.Document, header: str):
+        self.page = document.new_page(width=595, height=842)
+        number = document.page_count
+        self.page.insert_text((60, HEADER_Y), header, fontname="helv", fontsize=8)
+        self.page.insert_text((300, 815), str(number), fontname="helv", fontsize=8)
+        self.y = FIRST_LINE_Y
+
+    def line(self, text: str, size: float = BODY, font: str = "helv") -> None:
+        self.page.insert_text((60, self.y), text, fontname=font, fontsize=size)
+        self.y += size * 1.35
+
+    def heading(self, text: str) -> None:
+        if self.y > FIRST_LINE_Y:
+            self.y += 8
+        self.line(text, size=HEADING, font="hebo")
+
+
+def _paragraph(page: Page, words: str, lines: int) -> None:
+    for number in range(lines):
+        page.line(f"{words} Zeile {number + 1} erzählt vom Alltag im Projekt und seinen Menschen.")
+
+
+def twenty_projects() -> bytes:
+    """20 projects; in 19 the third heading opens the second page, one has it on its first page."""
+    document = pymupdf.open()
+    header = "Praxisbeispiele 2024 · Landkreis (Beispiel)"
+    for number in range(1, 21):
+        first = Page(document, header)
+        first.line(f"Projekt {number}: Lernen im Quartier", size=18, font="hebo")
+        first.y += 6
+        first.line(f"Träger: Verein {number} e. V.")
+        first.line("Ort: Böblingen")
+        first.heading("Herangehensweise")
+        _paragraph(first, f"Ansatz {number}", 4 if number == 7 else 22)
+        first.heading("Zusammenarbeit mit Netzwerkpartnern")
+        _paragraph(first, f"Partner {number}", 3 if number == 7 else 12)
+        page = first if number == 7 else Page(document, header)
+        page.heading("Mehrwert")
+        _paragraph(page, f"Mehrwert {number}", 6)
+        page.heading("Besonderheiten")
+        _paragraph(page, f"Besonderes {number}", 5)
+        if number % 4 == 0:  # a third page, opened by a heading too
+            third = Page(document, header)
+            third.heading("Ausblick")
+            _paragraph(third, f"Ausblick {number}", 4)
+    return document.tobytes()
+
+
+@pytest.fixture(scope="module")
+def records():
+    return parse_file("fremdlayout.pdf", twenty_projects()).records
+
+
+def test_a_heading_at_the_top_of_continuation_pages_stays_a_heading(records):
+    assert [r.title for r in records] == [f"Projekt {n}: Lernen im Quartier" for n in range(1, 21)]
+    for record in records:
+        kinds = [s.kind for s in record.sections]
+        assert kinds[:4] == ["approach", "partners", "value", "special"], record.title
+        number = record.title.split()[1].rstrip(":")
+        partners, value = record.sections[1].text, record.sections[2].text
+        assert "Mehrwert" not in partners and value.startswith(f"Mehrwert {number} Zeile 1 "), record.title
+
+
+def test_an_unknown_heading_opening_a_page_is_kept(records):
+    with_outlook = [r for r in records if int(r.title.split()[1].rstrip(":")) % 4 == 0]
+    assert len(with_outlook) == 5
+    for record in with_outlook:
+        assert [(s.kind, s.heading) for s in record.sections][-1] == ("other", "Ausblick")
+
+
+def test_the_running_header_and_page_numbers_are_gone(records):
+    for record in records:
+        for section in record.sections:
+            assert "Praxisbeispiele 2024" not in section.text
+            assert not any(line.strip().isdigit() for line in section.text.splitlines())
+
+
+def _line(page: int, text: str, y: float, size: float = 8.0, bold: bool = False) -> TextLine:
+    return TextLine(page, 60, y - size, 200, y + 2, y, text, size, bold, 0)
+
+
+def test_small_print_repeating_on_a_few_pages_is_running_text_but_a_known_heading_never_is():
+    pages = [
+        [_line(n, "Kaffee und Kuchen", 40), _line(n, "Mehrwert", 70, 10, True), _line(n, "Text", 300, 10)]
+        for n in range(3)
+    ] + [[_line(n, "Anderes Projekt", 40), _line(n, "Text", 300, 10)] for n in range(3, 10)]
+    removed = split_running_text(pages, [842.0] * 10, 10.0)
+    assert [line.text for line in removed[0]] == ["Kaffee und Kuchen"]
+    assert all("Mehrwert" in [line.text for line in page] for page in pages[:3])
+
+
+def test_body_size_text_must_repeat_on_most_pages_to_be_running_text():
+    def page(n: int, top: str) -> list[TextLine]:
+        return [_line(n, top, 70, 10, True), _line(n, "Text", 300, 10)]
+
+    # A bold body-size line at the top of 4 of 10 pages (40 %): a heading, not a header.
+    pages = [page(n, "Ausblick") for n in range(4)] + [
+        page(n, f"Thema {'abcdefghij'[n]}") for n in range(4, 10)
+    ]
+    removed = split_running_text(pages, [842.0] * 10, 10.0)
+    assert removed == [[] for _ in range(10)]
+    # The same line on 8 of 10 pages: running text.
+    pages = [page(n, "Jahresbericht") for n in range(8)] + [
+        page(n, f"Thema {'abcdefghij'[n]}") for n in range(8, 10)
+    ]
+    removed = split_running_text(pages, [842.0] * 10, 10.0)
+    assert [len(lines) for lines in removed] == [1] * 8 + [0, 0]
+
+
+@pytest.mark.parametrize(
+    "heading, kind",
+    [
+        ("1. Herangehensweise", "approach"),
+        ("Unser Ansatz", "approach"),
+        ("2) Netzwerk und Partner", "partners"),
+        ("III. Mehrwert für die Zielgruppe", "value"),
+        ("4 Das Besondere", "special"),
+        ("Ausblick", None),
+        ("2024 Mehrwert", None),
+    ],
+)
+def test_numbered_headings_and_variants(heading, kind):
+    from ingest.headings import section_kind
+
+    assert section_kind(heading) == kind
