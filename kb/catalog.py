@@ -9,7 +9,8 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from ingest import SECTION_NAMES
+from ingest import SECTION_NAMES, ProjectRecord, Section
+from kb.short_description import short_description
 from kb.text_analysis import BM25_WEIGHTS
 
 CARD_COLUMNS = (
@@ -55,6 +56,7 @@ class Catalog:
                 [project_id],
             )
         ]
+        project["short_description"] = describe(project)
         project["source"] = next(
             self.db.query("SELECT id, name, kind, path FROM sources WHERE id = ?", [row["source_id"]]), None
         )
@@ -170,6 +172,20 @@ class Catalog:
                 )
             )
         return row
+
+
+def describe(project: dict) -> str | None:
+    """The Kurzbeschreibung of a project read from the store (fields decoded, sections attached)."""
+    record = ProjectRecord(
+        title=project["title"],
+        sections=[Section(s["kind"], s["heading"], s["text"]) for s in project.get("sections", [])],
+        area=project.get("area"),
+        organisation=project.get("organisation"),
+        town=project.get("town"),
+        target_groups=project.get("target_groups") or [],
+        summary=project.get("summary"),
+    )
+    return short_description(record)
 
 
 def _filter_clause(

@@ -105,14 +105,9 @@ def load_html_projects(projects_dir: Path) -> list[tuple[str, ProjectRecord]]:
     return projects
 
 
-def lead_text(record: ProjectRecord) -> str:
-    """The lead paragraph of a page: the project's summary, or a sentence built from its fields."""
-    if record.summary:
-        return record.summary
-    who = record.organisation or "Ein Träger aus dem Landkreis"
-    where = f" in {record.town}" if record.town else ""
-    area = f" im Handlungsfeld {record.area}" if record.area else ""
-    return f"{who} setzt{where} ein Projekt{area} um, gefördert aus dem {FUNDING_NOTE}."
+def lead_text(record: ProjectRecord) -> str | None:
+    """The lead paragraph of a page: the project's summary; a page without one has no lead."""
+    return record.summary or None
 
 
 _LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
@@ -258,7 +253,8 @@ def _footer_inner() -> str:
 def render_content(record: ProjectRecord, style: PageStyle) -> str:
     """The project itself: title, lead, info block and sections (plus in-content noise on some layouts)."""
     title = html.escape(record.title)
-    lead = f'<p class="lead"><strong>{html.escape(lead_text(record))}</strong></p>'
+    lead_line = lead_text(record)
+    lead = f'<p class="lead"><strong>{html.escape(lead_line)}</strong></p>' if lead_line else ""
     body = f"{render_fields(record, style)}\n{render_sections(record, style)}"
     share = f'<div class="share-links"><span>{SHARE_TEXT}:</span>{_links(SOCIAL_LINKS[:2], "share")}</div>'
     back = f'<p><a href="index.html" class="back">{BACK_LINK}</a></p>'

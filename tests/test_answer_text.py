@@ -2,37 +2,64 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+
+from kb.catalog import Catalog
+from kb.pipeline import ingest_paths
+from kb.store import Store
 from webui.answer_text import compose_answer, one_line
 
+ROOT = Path(__file__).resolve().parents[1]
 APPROACH = "Jeden Dienstag treffen sich Frauen im Stadtteilzentrum. Eine Kinderbetreuung ist dabei."
 
 
-def project(summary=None, sections=None) -> dict:
-    return {"id": "p", "title": "Mama lernt Deutsch", "summary": summary, "sections": sections or [],
+def project(short_description=None) -> dict:
+    return {"id": "p", "title": "Mama lernt Deutsch", "short_description": short_description,
             "organisation": "Verein e.V.", "town": "Sindelfingen", "contact": "a@b.example.org"}  # fmt: skip
 
 
-def test_summary_is_the_line_when_there_is_one():
+def test_the_line_is_the_short_description():
     assert (
-        one_line(project(summary="Deutsch für Mütter  mit Kinderbetreuung."))
+        one_line(project("Deutsch für Mütter  mit Kinderbetreuung."))
         == "Deutsch für Mütter mit Kinderbetreuung."
     )
-
-
-def test_without_summary_the_first_sentence_of_the_approach():
-    sections = [{"kind": "value", "text": "Mehr Teilhabe."}, {"kind": "approach", "text": APPROACH}]
-    assert one_line(project(sections=sections)) == "Jeden Dienstag treffen sich Frauen im Stadtteilzentrum."
+    assert one_line(project(None)) is None
 
 
 def test_long_lines_are_cut_at_a_word():
-    line = one_line(project(summary="Wort " * 100), limit=40)
+    line = one_line(project("Wort " * 100), limit=40)
     assert len(line) <= 40 and line.endswith("Wort…")
 
 
 def test_answer_carries_the_line():
-    text = compose_answer(
-        "Deutsch für Mütter",
-        [project(sections=[{"kind": "approach", "text": APPROACH}])],
-        lambda pid: f"/projekte/{pid}",
-    )
-    assert "   Worum es geht: Jeden Dienstag treffen sich Frauen im Stadtteilzentrum.\n" in text
+    text = compose_answer("Deutsch für Mütter", [project(APPROACH)], lambda pid: f"/projekte/{pid}")
+    assert f"   Worum es geht: {APPROACH}\n" in text
+
+
+def _make_pages():
+    spec = importlib.util.spec_from_file_location("samples_make_pages", ROOT / "samples" / "make_pages.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_sample_web_pages_answer_with_what_each_project_does(tmp_path: Path):
+    """The 17 funded-project pages have no lead: their line comes from the approach, never a template."""
+    pages = _make_pages().build_pages(ROOT / "samples" / "projects", tmp_path / "pages")
+    store = Store(tmp_path / "kb.sqlite")
+    report = ingest_paths(store, [tmp_path / "pages"], 10_000_000)
+    assert not report.failed and report.totals.new == len(pages) == 17
+    catalog = Catalog(store.db)
+    projects = [catalog.project(pid) for pid in catalog.project_ids()]
+    text = compose_answer("", projects, lambda pid: pid)
+    lines = [line for line in text.splitlines() if line.startswith("   Worum es geht: ")]
+    assert len(lines) == 17
+    for banned in ("Handlungsfeld", "gefördert aus dem", "setzt in", "Integrationsfonds"):
+        assert banned not in text
+    for item in projects:
+        approach = " ".join(item["sections"][0]["text"].split())
+        assert item["short_description"].split(". ")[0][:40] in approach.replace(" deshalb", "")
+    store.close()

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 
-def one_line(project: dict, limit: int = 200) -> str | None:
-    """What the project is about in one line: its summary, or else the first sentence of its approach."""
-    if project.get("summary"):
-        text = project["summary"]
-    else:
-        sections = project.get("sections") or []
-        first = next((s for s in sections if s.get("kind") == "approach"), sections[0] if sections else None)
-        if not first:
-            return None
-        text = re.split(r"(?<=[.!?])\s", " ".join(first["text"].split()), maxsplit=1)[0]
+def one_line(project: dict, limit: int = 300) -> str | None:
+    """What the project offers in a line: its Kurzbeschreibung (see kb.short_description)."""
+    text = project.get("short_description")
+    if not text:
+        return None
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 

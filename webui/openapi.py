@@ -112,6 +112,10 @@ SCHEMAS = {
             "contact": STRING_OR_NULL,
             "period": STRING_OR_NULL,
             "summary": STRING_OR_NULL,
+            "short_description": {
+                **STRING_OR_NULL,
+                "description": "Kurzbeschreibung: the source's own lead, or the approach's sentences saying what is done",
+            },
             "page_start": INT_OR_NULL,
             "page_end": INT_OR_NULL,
             "extra": {"type": "object"},
