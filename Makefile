@@ -34,8 +34,8 @@ test: install system-deps
 	$(PY) -m pytest -p no:cacheprovider
 
 lint: install
-	$(VENV)/bin/ruff check kb ingest index webui tests bench samples
-	$(VENV)/bin/ruff format --check kb ingest index webui tests bench samples
+	$(VENV)/bin/ruff check cli kb ingest index webui tests bench samples
+	$(VENV)/bin/ruff format --check cli kb ingest index webui tests bench samples
 
 bench: install
 	$(PY) bench/ingest.py

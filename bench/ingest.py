@@ -26,9 +26,9 @@ sys.path[0] = str(ROOT)
 
 import pymupdf  # noqa: E402
 
+from cli.sample_collection import build_sample_collection  # noqa: E402
 from ingest import pdf_brochure  # noqa: E402
 from kb.pipeline import ingest_paths  # noqa: E402
-from kb.sample_collection import build_sample_collection  # noqa: E402
 from kb.store import Store  # noqa: E402
 
 

@@ -72,7 +72,7 @@ class PhaseResult:
 
 # ---- data folder and server ---------------------------------------------------------------------
 def kb_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "kb.cli", *args]
+    return [sys.executable, "-m", "cli", *args]
 
 
 def child_env(data_dir: Path) -> dict[str, str]:

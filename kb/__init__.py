@@ -1,4 +1,4 @@
-"""The knowledge base: SQLite store, ingest pipeline, vector index upkeep, hybrid search, the `kb` CLI."""
+"""The knowledge base: SQLite store, ingest pipeline, vector index upkeep, hybrid search."""
 
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings

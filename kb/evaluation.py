@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from kb.knowledge_base import KnowledgeBase
+# A search as evaluation needs it: a query and k in, project ids best first out.
+RankedIds = Callable[[str, int], list[str]]
 
 
 class EvalError(ValueError):
@@ -100,14 +100,15 @@ def load_queries(path: str | Path, resolve: dict[str, str]) -> list[dict]:
     return lines
 
 
-def evaluate(kb: KnowledgeBase, path: str | Path, k: int = 10) -> EvalReport:
+def evaluate(search: RankedIds, projects: Iterable[dict], path: str | Path, k: int = 10) -> EvalReport:
+    """Judge search on the queries in path; projects (each with id and title) resolve the judgements."""
     resolve: dict[str, str] = {}
-    for project in kb.projects():
+    for project in projects:
         resolve[project["title"]] = project["id"]
         resolve[project["id"]] = project["id"]
     report = EvalReport(k)
     for item in load_queries(path, resolve):
-        ranked = [hit.id for hit in kb.search(item["query"], k=k)]
+        ranked = search(item["query"], k)
         relevant = item["relevant"]
         report.results.append(
             QueryResult(

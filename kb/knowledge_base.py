@@ -144,7 +144,9 @@ class KnowledgeBase:
         return self.store.sources()
 
     def evaluate(self, queries_path: str | Path, k: int = 10) -> EvalReport:
-        return evaluate(self, queries_path, k)
+        return evaluate(
+            lambda query, n: [hit.id for hit in self.search(query, n)], self.projects(), queries_path, k
+        )
 
 
 def safe_filename(filename: str) -> str:

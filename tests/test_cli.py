@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kb.cli import cli
+from cli import cli
 from tests.conftest import ROOT, write_project
 
 SEARCH_KEYS = {"id", "title", "score", "area", "organisation", "town", "snippet", "matched_section", "source"}
@@ -122,7 +122,7 @@ def test_a_model_that_cannot_be_loaded_is_one_error_line(tmp_path):
 
     env = {**os.environ, "KB_MODEL": "st:/nowhere/model", "KB_DATA_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "kb.cli", "search", "Sprachcafé"],
+        [sys.executable, "-m", "cli", "search", "Sprachcafé"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -235,7 +235,7 @@ def test_searches_while_another_process_ingests(kb: KnowledgeBase, tmp_path: Pat
     env.update(KB_DATA_DIR=str(kb.settings.data_dir), PYTHONPATH=str(ROOT))
     with Readers(kb) as readers:
         child = subprocess.Popen(
-            [sys.executable, "-m", "kb.cli", "ingest", "--quiet", str(folder)], cwd=ROOT, env=env,
+            [sys.executable, "-m", "cli", "ingest", "--quiet", str(folder)], cwd=ROOT, env=env,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         out, err = child.communicate(timeout=600)

@@ -59,7 +59,7 @@ def kill_at_nth_call(*args, **kwargs):
     return result
 
 setattr(owner, name, kill_at_nth_call)
-from kb.cli import main
+from cli import main
 sys.argv = ["kb", *cli_args]
 main()
 '''
@@ -76,7 +76,7 @@ def write_files(folder: Path, files: dict[str, bytes]) -> Path:
 # ---- running the CLI ----------------------------------------------------------------------------
 def kb(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     result = subprocess.run(
-        [sys.executable, "-m", "kb.cli", *args], cwd=ROOT, env=child_env(data_dir),
+        [sys.executable, "-m", "cli", *args], cwd=ROOT, env=child_env(data_dir),
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     if check:
@@ -338,7 +338,7 @@ def test_kill_after_a_delay(tmp_path: Path, base, data_dir: Path, delay: float):
     a kill that comes after the ingest finished checks the same things."""
     new = write_files(tmp_path / "b", collection_b())
     child = subprocess.Popen(
-        [sys.executable, "-m", "kb.cli", "ingest", "--quiet", str(new)], cwd=ROOT, env=child_env(data_dir),
+        [sys.executable, "-m", "cli", "ingest", "--quiet", str(new)], cwd=ROOT, env=child_env(data_dir),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     time.sleep(delay)

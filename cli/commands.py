@@ -55,7 +55,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], quiet: bool) -> None:
 
 
 def _run_ingest(kb: KnowledgeBase, paths: list[str], quiet: bool):
-    from kb.progress import embed_progress, file_progress
+    from cli.progress import embed_progress, file_progress
 
     with file_progress(paths, quiet) as on_file, embed_progress(quiet) as on_embed:
         report, index_report = kb.ingest(paths, on_file=on_file, progress=on_embed)
@@ -74,7 +74,7 @@ def _run_ingest(kb: KnowledgeBase, paths: list[str], quiet: bool):
 @click.pass_context
 def index(ctx: click.Context, rebuild: bool) -> None:
     """Bring the vector index up to date with the store."""
-    from kb.progress import embed_progress
+    from cli.progress import embed_progress
 
     kb = _open(ctx, threads=os.cpu_count())
     with embed_progress(False) as on_embed:
@@ -112,7 +112,7 @@ def search(
     as_json: bool,
 ) -> None:
     """Projects most like QUERY (an idea or a question, in any language)."""
-    from kb.cli_output import print_hits
+    from cli.output import print_hits
 
     hits = _open(ctx, threads=SERVE_THREADS).search(query, top_k, area, town, target_group)
     _emit([h.to_dict() for h in hits]) if as_json else print_hits(hits)
@@ -125,7 +125,7 @@ def search(
 @click.pass_context
 def similar(ctx: click.Context, project_id: str, top_k: int, as_json: bool) -> None:
     """Projects most like the project PROJECT_ID."""
-    from kb.cli_output import print_hits
+    from cli.output import print_hits
 
     try:
         hits = _open(ctx, threads=SERVE_THREADS).similar(project_id, top_k)
@@ -142,7 +142,7 @@ def similar(ctx: click.Context, project_id: str, top_k: int, as_json: bool) -> N
 @click.pass_context
 def partners(ctx: click.Context, query_or_id: str, top_k: int, town: str | None, as_json: bool) -> None:
     """Organisations to work with on an idea (or on the project QUERY_OR_ID)."""
-    from kb.cli_output import print_partners
+    from cli.output import print_partners
 
     hits = _open(ctx, threads=SERVE_THREADS).partners(query_or_id, top_k, town)
     _emit([h.to_dict() for h in hits]) if as_json else print_partners(hits)
@@ -158,7 +158,7 @@ def projects(
     ctx: click.Context, area: str | None, town: str | None, target_group: str | None, as_json: bool
 ) -> None:
     """Every project (or those passing the filters) with all its fields and sections."""
-    from kb.cli_output import print_projects
+    from cli.output import print_projects
 
     kb = _open(ctx)
     items = kb.projects()
@@ -175,7 +175,7 @@ def projects(
 @click.pass_context
 def eval_command(ctx: click.Context, queries: str, k: int, as_json: bool) -> None:
     """Retrieval metrics (nDCG, MRR, recall at k) for judged queries in a JSONL file."""
-    from kb.cli_output import print_eval
+    from cli.output import print_eval
 
     try:
         report = _open(ctx, threads=SERVE_THREADS).evaluate(queries, k)
@@ -191,7 +191,7 @@ def eval_command(ctx: click.Context, queries: str, k: int, as_json: bool) -> Non
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     """The web UI and JSON API through a production WSGI server (waitress)."""
-    from kb.serving import serve_app
+    from cli.serving import serve_app
 
     serve_app(_settings(ctx), host, port, threads)
 
@@ -203,8 +203,8 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 @click.pass_context
 def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     """Ingest the bundled illustrative sample collection and serve it."""
-    from kb.sample_collection import build_sample_collection
-    from kb.serving import serve_app
+    from cli.sample_collection import build_sample_collection
+    from cli.serving import serve_app
 
     settings = _settings(ctx)
     folder = build_sample_collection(settings.data_dir / "sample-collection")
@@ -225,7 +225,3 @@ def main() -> None:
         # a model that cannot be loaded, an index folder that cannot be written: one line, exit 1
         click.echo(f"Error: {error}", err=True)
         sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,8 @@
+"""The `kb` command: the shell around the knowledge base (options, terminal output, serving, the demo).
+
+It sits on top of everything: cli -> webui -> kb -> {ingest, index}, and nothing imports it.
+"""
+
+from cli.commands import cli, main
+
+__all__ = ["cli", "main"]
