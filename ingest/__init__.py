@@ -15,6 +15,7 @@ from ingest.record import (
     ParseResult,
     ProjectRecord,
     Section,
+    SourceInfo,
 )
 
 SUFFIX_KINDS = {
@@ -38,6 +39,7 @@ __all__ = [
     "ParseResult",
     "ProjectRecord",
     "Section",
+    "SourceInfo",
     "parse_file",
     "source_kind",
 ]

@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString, Script, Stylesheet, TemplateString
 
 from ingest.headings import field_name, section_kind, split_list
+from ingest.provenance import edition_in_text, page_description, page_info
 from ingest.record import IngestError, ParseResult, ProjectRecord, Section
 from ingest.textclean import clean_text
 
@@ -78,6 +79,8 @@ def parse(path: str, data: bytes) -> ParseResult:
     try:
         soup = BeautifulSoup(text, "html.parser")
         page_title = clean_text(soup.title.get_text(" ")) if soup.title else ""
+        info, description = page_info(soup), page_description(soup)  # <link> and <meta> go with the chrome
+        info.edition = edition_in_text(soup.get_text(" "))
         _drop_chrome(soup)
         container = _main_content(soup)
         if container is None:
@@ -87,8 +90,8 @@ def parse(path: str, data: bytes) -> ParseResult:
         fallback_titles = [_strip_site_name(page_title), _inline_text(page_h1) if page_h1 else ""]
     except RecursionError as error:
         raise IngestError(path, "the HTML is nested too deeply to read") from error
-    record = _build_record(blocks, fallback_titles, path)
-    return ParseResult(records=[record], kind="html")
+    record = _build_record(blocks, fallback_titles, path, description)
+    return ParseResult(records=[record], kind="html", info=info)
 
 
 def decode_html(data: bytes, path: str) -> str:
@@ -443,7 +446,9 @@ def _split_parts(blocks: list[_Block]) -> list[_Part]:
     return parts
 
 
-def _build_record(blocks: list[_Block], fallback_titles: list[str], path: str) -> ProjectRecord:
+def _build_record(
+    blocks: list[_Block], fallback_titles: list[str], path: str, description: str | None = None
+) -> ProjectRecord:
     """The project from the content blocks; without an h1 there, the title comes from <title> or the page."""
     first_h1 = next((i for i, b in enumerate(blocks) if b.kind == "heading" and b.level == 1), None)
     if (
@@ -477,6 +482,7 @@ def _build_record(blocks: list[_Block], fallback_titles: list[str], path: str) -
             record.sections.append(Section(kind=kind or "other", heading=part.heading, text=text))
     if not (record.summary or record.sections):
         raise IngestError(path, "no project text found in the page's main content")
+    record.summary = record.summary or description  # a page without a lead may still describe itself
     return record
 
 

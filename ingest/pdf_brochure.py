@@ -18,7 +18,8 @@ from ingest.pdf_layout import (
     split_running_text,
 )
 from ingest.pdf_structure import BrochureReader, area_name
-from ingest.record import IngestError, ParseResult
+from ingest.provenance import edition_in_text, pdf_date
+from ingest.record import IngestError, ParseResult, SourceInfo
 
 
 def parse(path: str, data: bytes) -> ParseResult:
@@ -43,7 +44,18 @@ def parse(path: str, data: bytes) -> ParseResult:
             "no projects recognised: expected pages with a large title followed by info fields "
             "(Träger:, Ort:, ...) or section headings (Herangehensweise, Mehrwert, ...)",
         )
-    return ParseResult(records=records, problems=problems)
+    return ParseResult(
+        records=records, problems=problems, info=_document_info(path, data, running[:3] + pages[:3])
+    )
+
+
+def _document_info(path: str, data: bytes, pages: list[list[TextLine]]) -> SourceInfo:
+    """The brochure's date (metadata: modified, else created) and its edition from these pages' text."""
+    with _open(path, data) as document:
+        metadata = document.metadata or {}
+    day = pdf_date(metadata.get("modDate")) or pdf_date(metadata.get("creationDate"))
+    front = " ".join(line.text for lines in pages for line in lines)
+    return SourceInfo(date=day, edition=edition_in_text(front))
 
 
 def _header_area(lines: list[TextLine], height: float, body: float) -> str | None:

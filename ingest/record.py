@@ -59,9 +59,19 @@ class IngestError(Exception):
 
 
 @dataclass
+class SourceInfo:
+    """What a document says about itself; None where it says nothing."""
+
+    url: str | None = None  # its own address: canonical link, og:url
+    date: str | None = None  # ISO day: a meta date, the PDF's modification or creation date
+    edition: str | None = None  # as written: "Stand: 03/2024", "Ausgabe 2024"
+
+
+@dataclass
 class ParseResult:
     """What a parser found in one file: the records, and problems with parts of it."""
 
     records: list[ProjectRecord]
     problems: list[IngestError] = field(default_factory=list)  # partial failures (a broken JSONL line)
     kind: str = ""  # pdf, html, markdown, jsonl, json, csv
+    info: SourceInfo = field(default_factory=SourceInfo)

@@ -58,7 +58,12 @@ class Catalog:
         ]
         project["short_description"] = describe(project)
         project["source"] = next(
-            self.db.query("SELECT id, name, kind, path FROM sources WHERE id = ?", [row["source_id"]]), None
+            self.db.query(
+                "SELECT id, name, kind, path, ingested_at, coalesce(given_url, url) AS url, document_date, "
+                "edition FROM sources WHERE id = ?",
+                [row["source_id"]],
+            ),
+            None,
         )
         project["organisations"] = list(
             self.db.query(

@@ -9,6 +9,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
+from ingest.provenance import safe_url
 from kb import search as searching
 from kb.catalog import Catalog
 from kb.evaluation import EvalReport, evaluate
@@ -17,6 +18,8 @@ from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, to
 from kb.search import PartnerHit, SearchHit
 from kb.settings import Settings
 from kb.store import Store
+
+BAD_URL_REASON = "the address must be a full web address starting with http:// or https://"
 
 
 class KnowledgeBase:
@@ -57,9 +60,14 @@ class KnowledgeBase:
             report = ingest_paths(self.store, paths, self.settings.max_upload_bytes, on_file)
             return report, self.dense.sync(self.store, progress=progress)
 
-    def ingest_upload(self, filename: str, data: bytes) -> tuple[FileOutcome, IndexReport]:
-        """Keep an uploaded file in the upload folder under a safe name and ingest it."""
+    def ingest_upload(
+        self, filename: str, data: bytes, url: str | None = None
+    ) -> tuple[FileOutcome, IndexReport]:
+        """Keep an uploaded file in the upload folder under a safe name and ingest it; `url` is the
+        address the document was published at, where the user knows it."""
         name = safe_filename(filename)
+        if url and safe_url(url) is None:
+            return FileOutcome(name, "failed", errors=[f"{name}: {BAD_URL_REASON}"]), IndexReport()
         if len(data) > self.settings.max_upload_bytes:
             reason = too_large_reason(len(data), self.settings.max_upload_bytes)
             return FileOutcome(name, "failed", errors=[f"{name}: {reason}"]), IndexReport()
@@ -74,7 +82,12 @@ class KnowledgeBase:
         try:
             with self._write_lock:
                 outcome = ingest_file(
-                    self.store, incoming, self.settings.max_upload_bytes, display_name=name, identity=target
+                    self.store,
+                    incoming,
+                    self.settings.max_upload_bytes,
+                    display_name=name,
+                    identity=target,
+                    given_url=safe_url(url),
                 )
                 if outcome.status in ("ok", "partial", "unchanged"):
                     os.replace(incoming, target)

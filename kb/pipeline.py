@@ -71,7 +71,12 @@ def expand_paths(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
 
 
 def ingest_file(
-    store: Store, path: Path, max_bytes: int, display_name: str | None = None, identity: Path | None = None
+    store: Store,
+    path: Path,
+    max_bytes: int,
+    display_name: str | None = None,
+    identity: Path | None = None,
+    given_url: str | None = None,
 ) -> FileOutcome:
     """Parse and store one file; never raises for bad input, the outcome says what happened.
 
@@ -85,7 +90,7 @@ def ingest_file(
     except IngestError as error:
         return FileOutcome(str(path), "failed", errors=[str(error)])
     source = SourceFile(
-        str((identity or path).resolve()), name, kind, hashlib.sha256(data).hexdigest(), len(data)
+        str((identity or path).resolve()), name, kind, hashlib.sha256(data).hexdigest(), len(data), given_url
     )
     stored = store.source_for(source)
     if (
@@ -94,6 +99,8 @@ def ingest_file(
         and stored["path"] == source.path
         and stored["status"] == "ok"
     ):
+        if given_url and given_url != stored["given_url"]:
+            store.set_given_url(stored["id"], given_url)
         return FileOutcome(str(path), "unchanged", ChangeCounts(unchanged=stored["n_projects"]))
     try:
         result = parse_file(path, data)
@@ -102,7 +109,7 @@ def ingest_file(
         return FileOutcome(str(path), "failed", errors=[str(error)])
     problems = [str(problem) for problem in result.problems]
     status = "partial" if problems else "ok"
-    counts = store.save_source(source, result.records, status, "; ".join(problems) or None)
+    counts = store.save_source(source, result.records, status, "; ".join(problems) or None, result.info)
     return FileOutcome(str(path), status, counts, problems)
 
 

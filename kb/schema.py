@@ -108,3 +108,16 @@ def m002_keyword_index(db: Database) -> None:
 def m003_keyword_vocabulary(db: Database) -> None:
     """Document frequencies of the analysed terms, for judging whether a query speaks the corpus language."""
     db.execute("CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row')")
+
+
+@migrations()
+def m004_source_provenance(db: Database) -> None:
+    """What a source says about itself (its address, date, edition) and an address given at upload."""
+    db.executescript(
+        """
+        ALTER TABLE sources ADD COLUMN url TEXT;            -- canonical link or og:url of a web page
+        ALTER TABLE sources ADD COLUMN given_url TEXT;      -- the address given at upload or ingest
+        ALTER TABLE sources ADD COLUMN document_date TEXT;  -- ISO day the document states
+        ALTER TABLE sources ADD COLUMN edition TEXT;        -- "Stand: 03/2024", "Ausgabe 2024"
+        """
+    )

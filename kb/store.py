@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from ingest import ProjectRecord, Section
+from ingest import ProjectRecord, Section, SourceInfo
 from kb.chunking import CHUNKING_VERSION, chunk_project
 from kb.naming import organisation_key, organisation_name, slugify
 from kb.schema import migrations
@@ -44,6 +44,7 @@ class SourceFile:
     kind: str
     sha256: str
     size: int
+    given_url: str | None = None  # the address a user gave for it (upload form, `kb ingest --url`)
 
 
 def content_hash(record: ProjectRecord) -> str:
@@ -104,13 +105,18 @@ class Store:
         return next(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]), None)
 
     def save_source(
-        self, file: SourceFile, records: list[ProjectRecord], status: str = "ok", error: str | None = None
+        self,
+        file: SourceFile,
+        records: list[ProjectRecord],
+        status: str = "ok",
+        error: str | None = None,
+        info: SourceInfo | None = None,
     ) -> ChangeCounts:
         """Store a parsed file in one transaction: new projects added, changed ones updated in place,
         projects no longer in the file removed, unchanged ones untouched."""
         counts = ChangeCounts()
         with self.writing():
-            source_id = self._upsert_source(file, status, error, len(records))
+            source_id = self._upsert_source(file, status, error, len(records), info)
             existing = {
                 row["title"]: row
                 for row in self.db.query(
@@ -154,6 +160,11 @@ class Store:
                     [error, now(), row["id"]],
                 )
 
+    def set_given_url(self, source_id: int, url: str | None) -> None:
+        """Record the address a user gives for a source (a web page saved to a file loses its own)."""
+        with self.writing():
+            self.db.execute("UPDATE sources SET given_url = ? WHERE id = ?", [url, source_id])
+
     def delete_source(self, source_id: int) -> int:
         """Remove a source and its projects; returns the number of projects removed."""
         with self.writing():
@@ -164,7 +175,14 @@ class Store:
             self._bump_generation()
         return len(ids)
 
-    def _upsert_source(self, file: SourceFile, status: str, error: str | None, n_projects: int) -> int:
+    def _upsert_source(
+        self,
+        file: SourceFile,
+        status: str,
+        error: str | None,
+        n_projects: int,
+        info: SourceInfo | None = None,
+    ) -> int:
         row = self.source_for(file)
         values = {
             "path": file.path,
@@ -177,6 +195,10 @@ class Store:
             "error": error,
             "n_projects": n_projects,
         }
+        if info is not None:
+            values.update(url=info.url, document_date=info.date, edition=info.edition)
+        if file.given_url:  # kept when the file comes again without one
+            values["given_url"] = file.given_url
         if row is None:
             return self.db["sources"].insert(values).last_pk
         self.db["sources"].update(row["id"], values)

@@ -135,10 +135,14 @@ def upload():
     if not files:
         flash("Bitte wählen Sie mindestens eine Datei aus.")
         return redirect(url_for("admin.dashboard"))
+    url = request.form.get("url", "").strip() or None
+    if url and len(files) > 1:
+        flash("Eine Adresse im Netz gehört zu einer einzelnen Datei: bitte laden Sie die Datei allein hoch.")
+        return redirect(url_for("admin.dashboard"))
     kb = current_kb()
     outcomes = []
     for file in files:
-        outcome, index_report = kb.ingest_upload(file.filename, file.read())
+        outcome, index_report = kb.ingest_upload(file.filename, file.read(), url=url)
         outcomes.append(
             {
                 "name": file.filename,

@@ -14,6 +14,15 @@ SIMILAR_COUNT = 5
 SERVABLE_KINDS = {"pdf": "application/pdf"}
 
 
+@bp.app_template_filter("german_date")
+def german_date(value: str | None) -> str:
+    """ "2024-03-15" or "2024-03-15T10:00:00+00:00" as 15.03.2024; anything else as it is."""
+    text = str(value or "")
+    if len(text) >= 10 and text[4] == "-" and text[7] == "-" and text[:4].isdigit():
+        return f"{text[8:10]}.{text[5:7]}.{text[:4]}"
+    return text
+
+
 @bp.get("/projekte/<project_id>")
 def project(project_id: str):
     kb = current_kb()

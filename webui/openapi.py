@@ -137,6 +137,13 @@ SCHEMAS = {
                     "id": {"type": "integer"},
                     "name": {"type": "string"},
                     "kind": {"type": "string"},
+                    "ingested_at": STRING_OR_NULL,
+                    "url": {
+                        **STRING_OR_NULL,
+                        "description": "the document's own address, or the one given at upload",
+                    },
+                    "document_date": {**STRING_OR_NULL, "description": "ISO day the document states"},
+                    "edition": {**STRING_OR_NULL, "description": "edition as written, e.g. 'Stand: 03/2024'"},
                 },
             },
             "organisations": {
