@@ -12,12 +12,13 @@ from pathlib import Path
 from ingest.provenance import safe_url
 from kb import search as searching
 from kb.catalog import Catalog
+from kb.correcting import Corrections
 from kb.evaluation import EvalReport, evaluate
 from kb.indexing import DenseIndex, IndexReport, Progress
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
 from kb.search import PartnerHit, SearchHit
 from kb.settings import Settings
-from kb.store import Store
+from kb.store import Store, now
 
 BAD_URL_REASON = "the address must be a full web address starting with http:// or https://"
 
@@ -108,6 +109,33 @@ class KnowledgeBase:
         if path.parent == self.settings.upload_dir.resolve() and path.exists():
             path.unlink()
         return removed
+
+    # ---- corrections by staff ---------------------------------------------------------------
+    @property
+    def corrections(self) -> Corrections:
+        return Corrections(self.store)
+
+    def correct_project(self, project_id: str, changes: dict[str, object]) -> list[str]:
+        """Staff's values for fields and sections (see kb.corrections); searchable at once.
+        Returns the fields whose shown value changed; KeyError for an unknown project."""
+        with self._write_lock:
+            changed = self.corrections.correct(project_id, changes, now())
+            if changed:
+                self.dense.sync(self.store)
+            return changed
+
+    def resolve_correction(self, project_id: str, field: str, keep: bool) -> None:
+        """A flagged correction: keep staff's value, or take what the source says now."""
+        with self._write_lock:
+            self.corrections.resolve(project_id, field, keep, now())
+            self.dense.sync(self.store)
+
+    def add_project(self, values: dict[str, object]) -> str:
+        """A project entered by form, without a file; returns its id."""
+        with self._write_lock:
+            project_id = self.corrections.add_project(values, now())
+            self.dense.sync(self.store)
+            return project_id
 
     def index(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
         with self._write_lock:

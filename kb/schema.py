@@ -121,3 +121,33 @@ def m004_source_provenance(db: Database) -> None:
         ALTER TABLE sources ADD COLUMN edition TEXT;        -- "Stand: 03/2024", "Ausgabe 2024"
         """
     )
+
+
+@migrations()
+def m005_corrections(db: Database) -> None:
+    """Staff corrections, kept apart from what the parser read (see kb.corrections)."""
+    db.executescript(
+        """
+        ALTER TABLE projects ADD COLUMN parsed TEXT;        -- JSON: the record as the parser read it
+        CREATE TABLE corrections (
+            project_id TEXT NOT NULL,       -- no foreign key: kept when a project leaves its file
+            field TEXT NOT NULL,            -- title, town, ..., target_groups, section:approach, ...
+            value TEXT NOT NULL,            -- JSON: staff's value
+            base TEXT NOT NULL,             -- JSON: what the parser read when staff corrected it
+            state TEXT NOT NULL,            -- active, review (the source changed under it)
+            source_value TEXT,              -- JSON: what the source says now, while in review
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (project_id, field)
+        );
+        CREATE TABLE correction_history (
+            id INTEGER PRIMARY KEY,
+            project_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            field TEXT NOT NULL,            -- a field, or * for the whole project
+            action TEXT NOT NULL,           -- created, corrected, reverted, flagged, kept, source_taken, source_removed
+            old_value TEXT,                 -- JSON
+            new_value TEXT                  -- JSON
+        );
+        CREATE INDEX correction_history_project ON correction_history(project_id, id);
+        """
+    )

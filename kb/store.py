@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from ingest import ProjectRecord, Section, SourceInfo
 from kb.chunking import CHUNKING_VERSION, chunk_project
+from kb.corrections import flag_removed, reconcile, record_from_json
 from kb.naming import organisation_key, organisation_name, slugify
 from kb.schema import migrations
 from kb.text_analysis import index_parts, index_terms
@@ -117,10 +118,11 @@ class Store:
         counts = ChangeCounts()
         with self.writing():
             source_id = self._upsert_source(file, status, error, len(records), info)
+            # Known by the title the parser read: a title corrected by staff does not make it a new project.
             existing = {
-                row["title"]: row
+                (record_from_json(row["parsed"]).title if row["parsed"] else row["title"]): row
                 for row in self.db.query(
-                    "SELECT id, title, content_hash FROM projects WHERE source_id = ?", [source_id]
+                    "SELECT id, title, content_hash, parsed FROM projects WHERE source_id = ?", [source_id]
                 )
             }
             seen: set[str] = set()
@@ -139,10 +141,12 @@ class Store:
                     counts.updated += 1
                 else:
                     counts.new += 1
-                self._insert_project(project_id, source_id, position, record, digest)
+                shown = reconcile(self.db, project_id, record, now())
+                self._insert_project(project_id, source_id, position, shown, digest, parsed=record)
                 counts.project_ids.append(project_id)
             gone = [row["id"] for title, row in existing.items() if title not in seen]
             self._delete_projects(gone)
+            flag_removed(self.db, gone, now())
             counts.removed = len(gone)
             self._drop_orphan_organisations()
             self._bump_generation()
@@ -213,8 +217,15 @@ class Store:
         return candidate
 
     def _insert_project(
-        self, project_id: str, source_id: int, position: int, record: ProjectRecord, digest: str
+        self,
+        project_id: str,
+        source_id: int,
+        position: int,
+        record: ProjectRecord,
+        digest: str,
+        parsed: ProjectRecord | None = None,
     ) -> None:
+        """Rows, chunks and links of a project as shown (`record`); `parsed` is what its source said."""
         self.db["projects"].insert(
             {
                 "id": project_id,
@@ -234,6 +245,7 @@ class Store:
                 "extra": json.dumps(record.extra, ensure_ascii=False),
                 "content_hash": digest,
                 "updated_at": now(),
+                "parsed": json.dumps((parsed or record).to_dict(), ensure_ascii=False),
             }
         )
         self.db["sections"].insert_all(
@@ -319,7 +331,12 @@ class Store:
             town=row["town"],
             target_groups=json.loads(row["target_groups"]),
             partners=json.loads(row["partners"]),
+            contact=row["contact"],
+            period=row["period"],
             summary=row["summary"],
+            page_start=row["page_start"],
+            page_end=row["page_end"],
+            extra=json.loads(row["extra"] or "{}"),
         )
 
     def _bump_generation(self) -> None:
