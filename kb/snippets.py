@@ -8,12 +8,16 @@ what the keyword search found: "Sprachpatenschaft" for "Sprachpaten",
 from __future__ import annotations
 
 import html
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 from kb.text_analysis import DEFAULT_ANALYZER, GERMAN_STOP_WORDS, HYPHENS, WORD, fold
 
 ELLIPSIS = "…"
+PASSAGE_CACHE_ENTRIES = 2048
+PASSAGE_CACHE_MAX_CHARS = 2000
 LEAD = 0.2  # share of the window shown before its first match, so a match has some context
 
 
@@ -34,33 +38,103 @@ def make_snippet(text: str, query: str, width: int = 240) -> str:
 
 
 @lru_cache(maxsize=256)
-def query_analysis(query: str) -> tuple[frozenset[str], frozenset[str]]:
+def query_analysis(query: str) -> QueryAnalysis:
     """The query's terms and compound parts; cached, since one search makes a snippet per result."""
-    return frozenset(DEFAULT_ANALYZER.query_terms(query)), frozenset(DEFAULT_ANALYZER.query_parts(query))
+    wanted = frozenset(DEFAULT_ANALYZER.query_terms(query))
+    parts = frozenset(DEFAULT_ANALYZER.query_parts(query))
+    return QueryAnalysis(wanted, parts, _needle_pattern(wanted | parts))
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    terms: frozenset[str]
+    parts: frozenset[str]
+    # Letters every word that can match must contain: a stem is a prefix of its folded word, and a
+    # feminine form's stem ("lotse" for "lotsinnen") a prefix up to a final "e"; so a word holding
+    # none of these strings is settled without stemming it or its parts.
+    needles: re.Pattern[str] | None
+
+
+def _needle_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
+    needles = {term[:-1] if term.endswith("e") else term for term in terms}
+    needles.discard("")
+    if not needles:
+        return None
+    return re.compile("|".join(re.escape(n) for n in sorted(needles, key=lambda n: (-len(n), n))))
+
+
+@dataclass(frozen=True)
+class PassageWords:
+    """A passage's words as the keyword analysis reads them: computed once per passage text."""
+
+    spans: tuple[tuple[int, int], ...]  # each word's place in the text
+    candidates: tuple[tuple[str, ...], ...]  # each word's folded forms: its pieces, then the joined whole
+    folded: str  # every candidate, separated by spaces, for one regex pass per query
+    starts: tuple[int, ...]  # where each candidate starts in `folded`
+    owners: tuple[int, ...]  # for each candidate in `folded`, the index of its word
+
+    def word_at(self, offset: int) -> int:
+        """The index of the word whose candidate holds this offset of `folded`."""
+        return self.owners[bisect_right(self.starts, offset) - 1]
+
+
+def passage_words(text: str) -> PassageWords:
+    """The passage's words; remembered for passages of ordinary length, which recur across searches."""
+    if len(text) > PASSAGE_CACHE_MAX_CHARS:
+        return _read_words(text)
+    return _cached_words(text)
+
+
+def _read_words(text: str) -> PassageWords:
+    spans, candidates, starts, owners = [], [], [], []
+    offset = 0
+    for index, found in enumerate(WORD.finditer(text)):
+        pieces = [fold(piece) for piece in HYPHENS.split(found.group())]
+        forms = tuple(pieces + ["".join(pieces)] if len(pieces) > 1 else pieces)
+        spans.append(found.span())
+        candidates.append(forms)
+        for form in forms:
+            starts.append(offset)
+            owners.append(index)
+            offset += len(form) + 1
+    folded = " ".join(form for forms in candidates for form in forms)
+    return PassageWords(tuple(spans), tuple(candidates), folded, tuple(starts), tuple(owners))
+
+
+# Entries hold a passage of at most PASSAGE_CACHE_MAX_CHARS and about four times that in words:
+# at most ~2,048 × 10 KB = 20 MB, usually a tenth of it (chunks are ≤ 800 characters).
+_cached_words = lru_cache(maxsize=PASSAGE_CACHE_ENTRIES)(_read_words)
 
 
 def find_matches(text: str, query: str) -> list[Match]:
     """The words of the text that the query's keyword search would match, in text order."""
-    analyzer = DEFAULT_ANALYZER
-    wanted, wanted_parts = query_analysis(query)
-    if not wanted:
+    wanted = query_analysis(query)
+    if not wanted.terms or wanted.needles is None:
         return []
+    words = passage_words(text)
+    hopeful = sorted({words.word_at(found.start()) for found in wanted.needles.finditer(words.folded)})
     matches = []
-    for found in WORD.finditer(text):
-        folded = [fold(piece) for piece in HYPHENS.split(found.group())]
-        candidates = folded + ["".join(folded)] if len(folded) > 1 else folded
-        for word in candidates:
-            if word in GERMAN_STOP_WORDS:
-                continue
-            term = analyzer.term(word)
-            if term in wanted or term in wanted_parts:
-                matches.append(Match(found.start(), found.end(), term))
-                break
-            shared = wanted.intersection(analyzer.part_terms(word))
-            if shared:
-                matches.append(Match(found.start(), found.end(), min(shared)))
-                break
+    for index in hopeful:
+        term = _matching_term(words.candidates[index], wanted)
+        if term is not None:
+            start, end = words.spans[index]
+            matches.append(Match(start, end, term))
     return matches
+
+
+def _matching_term(candidates: tuple[str, ...], wanted: QueryAnalysis) -> str | None:
+    """The query term a word answers, by its own stem or a compound part's; None if it answers none."""
+    analyzer = DEFAULT_ANALYZER
+    for word in candidates:
+        if word in GERMAN_STOP_WORDS:
+            continue
+        term = analyzer.term(word)
+        if term in wanted.terms or term in wanted.parts:
+            return term
+        shared = wanted.terms.intersection(analyzer.part_terms(word))
+        if shared:
+            return min(shared)
+    return None
 
 
 def best_window(text: str, matches: list[Match], width: int) -> tuple[int, int]:

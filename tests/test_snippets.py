@@ -102,3 +102,50 @@ def test_a_snippet_is_always_an_escaped_piece_of_the_text(text: str, query: str,
     snippet = make_snippet(text, query, width)
     assert plain(snippet) in " ".join(text.split())
     assert re.sub(r"</?mark>", "", snippet).count("<") == 0
+
+
+# The plain reading of the matching rule, word by word, every word stemmed: the fast path
+# (only words holding a query stem's letters are stemmed) must find exactly what this finds.
+def exhaustive_matches(text: str, query: str) -> list[tuple[int, int, str]]:
+    from kb.text_analysis import DEFAULT_ANALYZER as analyzer
+    from kb.text_analysis import GERMAN_STOP_WORDS, HYPHENS, WORD, fold
+
+    wanted = set(analyzer.query_terms(query))
+    wanted_parts = set(analyzer.query_parts(query))
+    found_matches = []
+    for found in WORD.finditer(text):
+        folded = [fold(piece) for piece in HYPHENS.split(found.group())]
+        for word in folded + ["".join(folded)] if len(folded) > 1 else folded:
+            if word in GERMAN_STOP_WORDS:
+                continue
+            term = analyzer.term(word)
+            if term in wanted or term in wanted_parts:
+                found_matches.append((found.start(), found.end(), term))
+                break
+            shared = wanted.intersection(analyzer.part_terms(word))
+            if shared:
+                found_matches.append((found.start(), found.end(), min(shared)))
+                break
+    return found_matches
+
+
+VOCABULARY = (
+    "Lotsinnen Lotse Gesundheitslotsinnen Patin Paten Sprachpatenschaft Sprachcafé Sprach-Café Kaffee "
+    "Elternkaffee Mütter Muetter Kindern Kind Kinderbetreuung Beratung Ärztinnen Arzt Migrantinnen "
+    "Migranten Integrationskurs Integrations-kurs Quelle neue Straße Strasse Fahrradwerkstatt Werkstatt "
+    "für fuer und die Hausaufgabenhilfe Grundschulkinder Frauen Frauencafé Deutsch-Türkischer Eltern-Kind "
+    "Ausbildung Ausbildungspaten Begleitung Dolmetscherinnen Dolmetscher 2024 ½ ﬁnden Öffnungszeiten"
+).split()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(VOCABULARY), min_size=0, max_size=30),
+    st.lists(st.sampled_from(VOCABULARY), min_size=1, max_size=4),
+)
+def test_fast_matching_finds_what_word_by_word_matching_finds(words: list[str], query: list[str]) -> None:
+    from kb.snippets import find_matches
+
+    text, question = " ".join(words), " ".join(query)
+    fast = [(m.start, m.end, m.term) for m in find_matches(text, question)]
+    assert fast == exhaustive_matches(text, question)
