@@ -11,11 +11,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import Embedder, VectorIndex, VectorIndexError, load_embedder, read_manifest
+from kb.bounded_cache import ByteBoundedCache
 from kb.catalog import Catalog, chunk_fingerprint
 from kb.settings import Settings
 from kb.store import Store
 
 EMBED_BATCH = 64
+# Vectors of recent queries: 384 float32 plus the query text, ~2-4 KB each, so ~2,000-4,000 queries.
+QUERY_VECTOR_CACHE_BYTES = 8 * 1024 * 1024
 # Off the request path, small batches: a search waits for the model at most one batch long.
 BACKGROUND_BATCH = 8
 # While another process is embedding (its vectors keep arriving in the shared cache) the catch-up
@@ -57,6 +60,7 @@ class DenseIndex:
         # One model call at a time: the engine is not documented as thread-safe, and on two cores
         # parallel calls only compete for the same cores.
         self._model_lock = threading.RLock()
+        self._query_vectors = ByteBoundedCache(QUERY_VECTOR_CACHE_BYTES)
 
     @property
     def embedder(self) -> Embedder:
@@ -120,9 +124,26 @@ class DenseIndex:
         if thread is not None:
             thread.join(timeout)
 
+    @property
+    def model_lock(self) -> threading.RLock:
+        """Held around every model call (tools that call the embedder directly take it too)."""
+        return self._model_lock
+
     def embed_query(self, text: str) -> np.ndarray:
-        with self._model_lock:
-            return self.embedder.embed_queries([text])[0]
+        """The query's vector; a query asked again (a filter change, the way back, the answer page,
+        the partner finder after a search) comes from a cache bounded in bytes, not the model."""
+        text = " ".join(text.split())
+        key = (self.embedder.model_id, text)
+        vector = self._query_vectors.get(key)
+        if vector is None:
+            with self._model_lock:
+                vector = self.embedder.embed_queries([text])[0]
+            vector.flags.writeable = False  # shared by every search that asks the same
+            self._query_vectors.put(key, vector)
+        return vector
+
+    def forget_query_vectors(self) -> None:
+        self._query_vectors.clear()
 
     def vectors_for(
         self,

@@ -11,7 +11,7 @@ from kb.catalog import Catalog
 from kb.chunking import PROFILE_HEADING
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import DenseIndex
-from kb.snippets import make_snippet
+from kb.snippets import make_snippet, query_analysis
 from kb.store import Store
 from kb.text_analysis import match_expression, query_terms
 
@@ -81,11 +81,13 @@ def search(
     index = dense.current(store)
     scores, ids = index.search(dense.embed_query(query), depth, allowed_ids=allowed_chunks)
     dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
-    keyword_chunks = _keyword_chunks(store, catalog, query, depth, allowed_chunks, len(index))
+    wanted = query_analysis(query)
+    freqs = store.doc_freqs([*wanted.terms, *wanted.parts])
+    keyword_chunks = _keyword_chunks(catalog, query, freqs, depth, allowed_chunks, len(index))
     chunk_rows = catalog.chunks([c for c, _ in dense_chunks] + [c for c, _ in keyword_chunks])
     dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
     keyword_projects, keyword_best = _best_per_project(keyword_chunks, chunk_rows)
-    confidence = keyword_confidence(query_terms(query), lambda term: store.doc_freq(term), len(index))
+    confidence = keyword_confidence(query_terms(query), freqs, len(index))
     fused = fuse(dense_projects, keyword_projects, keyword_confidence=confidence, k=k)
     return _hits(catalog, fused, {**keyword_best, **best_chunk}, chunk_rows, query)
 
@@ -112,12 +114,17 @@ _ALLOWED_CACHE: dict[tuple, np.ndarray] = {}  # a dict's get and set are atomic:
 
 
 def _keyword_chunks(
-    store: Store, catalog: Catalog, query: str, depth: int, allowed: np.ndarray | None, n_chunks: int
+    catalog: Catalog,
+    query: str,
+    freqs: dict[str, int],
+    depth: int,
+    allowed: np.ndarray | None,
+    n_chunks: int,
 ) -> list[tuple[int, float]]:
     # A compound part found in a large share of a big collection ("spra", "kind") adds little
     # evidence but makes FTS5 score tens of thousands of rows; small collections keep every part.
     limit = max(COMMON_PART_SHARE * n_chunks, COMMON_PART_MIN_DOCS)
-    expression = match_expression(query, too_common=lambda term: store.doc_freq(term) > limit)
+    expression = match_expression(query, too_common=lambda term: freqs.get(term, 0) > limit)
     if expression is None:
         return []
     if allowed is None:

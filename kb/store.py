@@ -21,6 +21,11 @@ from kb.naming import organisation_key, organisation_name, slugify
 from kb.schema import migrations
 from kb.text_analysis import index_parts, index_terms
 
+# Document frequencies of query terms, remembered until the store changes, bounded in bytes: an
+# entry is its term plus about 100 bytes of dict entry and int.
+DOC_FREQ_CACHE_BYTES = 2 * 1024 * 1024
+DOC_FREQ_ENTRY_BYTES = 100
+
 
 @dataclass
 class ChangeCounts:
@@ -67,6 +72,9 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = Database(conn)
         self.conn = conn
+        self._doc_freqs: dict[str, int] = {}
+        self._doc_freqs_bytes = 0
+        self._doc_freqs_generation: int | None = None
         if migrations.pending(self.db):
             with self.writing():  # two processes opening a new store at once: one migrates, one waits
                 migrations.apply(self.db)
@@ -370,5 +378,19 @@ class Store:
 
     def doc_freq(self, term: str) -> int:
         """In how many chunks an analysed term occurs."""
-        row = self.conn.execute("SELECT doc FROM chunks_fts_vocab WHERE term = ?", [term]).fetchone()
-        return int(row[0]) if row else 0
+        return self.doc_freqs([term])[term]
+
+    def doc_freqs(self, terms: Iterable[str]) -> dict[str, int]:
+        """In how many chunks each analysed term occurs, each term read once per store generation."""
+        terms = list(terms)
+        generation = self.generation()
+        if self._doc_freqs_generation != generation or self._doc_freqs_bytes > DOC_FREQ_CACHE_BYTES:
+            self._doc_freqs, self._doc_freqs_bytes = {}, 0
+            self._doc_freqs_generation = generation
+        known = self._doc_freqs
+        missing = list(dict.fromkeys(term for term in terms if term not in known))
+        for term in missing:  # one equality look-up each: fts5vocab answers `=` from its index, not `IN`
+            row = self.conn.execute("SELECT doc FROM chunks_fts_vocab WHERE term = ?", [term]).fetchone()
+            known[term] = int(row[0]) if row else 0
+            self._doc_freqs_bytes += len(term) + DOC_FREQ_ENTRY_BYTES
+        return {term: known[term] for term in terms}

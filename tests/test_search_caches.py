@@ -1,0 +1,62 @@
+"""Work done once, not per search: query vectors, document frequencies, a passage's words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb import KnowledgeBase
+from kb.pipeline import ingest_paths
+from kb.snippets import passage_words
+from kb.store import Store
+from tests.conftest import write_project
+
+
+@pytest.mark.slow
+def test_a_repeated_query_is_not_embedded_again(sample_kb: KnowledgeBase, monkeypatch) -> None:
+    embedder = sample_kb.dense.embedder
+    calls: list[list[str]] = []
+    real = embedder.embed_queries
+
+    def counted(texts: list[str]):
+        calls.append(list(texts))
+        return real(texts)
+
+    monkeypatch.setattr(embedder, "embed_queries", counted)
+    sample_kb.dense.forget_query_vectors()
+    query = "Sprachkurs für Mütter mit Kinderbetreuung"
+    first = sample_kb.search(query, 5)
+    assert len(calls) == 1
+    again = sample_kb.search("  Sprachkurs für Mütter\nmit Kinderbetreuung ", 5)  # same words, other spacing
+    filtered = sample_kb.search(query, 5, area="Bildung")
+    assert len(calls) == 1, "a repeated query went to the model again"
+    assert [h.id for h in again] == [h.id for h in first]
+    assert filtered and all(h.area == "Bildung" for h in filtered)
+    sample_kb.search("Hausaufgabenhilfe für Grundschulkinder", 5)
+    assert len(calls) == 2
+
+
+def test_document_frequencies_follow_the_store(tmp_path: Path) -> None:
+    store = Store(tmp_path / "kb.sqlite")
+    folder = tmp_path / "in"
+    terms = ["sprachcaf", "fahrradwerkstatt"]  # the stems of "Sprachcafé" and "Fahrradwerkstatt"
+    write_project(folder, "a.md", "Sprachcafé", approach="Wir treffen uns im Sprachcafé.")
+    ingest_paths(store, [folder], 1 << 20)
+    before = store.doc_freqs(terms)
+    assert before["sprachcaf"] > 0 and before["fahrradwerkstatt"] == 0
+    write_project(folder, "b.md", "Fahrradwerkstatt", approach="Eine Fahrradwerkstatt und ein Sprachcafé.")
+    ingest_paths(store, [folder], 1 << 20)
+    after = store.doc_freqs(terms)
+    fresh = Store(tmp_path / "kb.sqlite")  # nothing remembered: what the index holds now
+    assert after == fresh.doc_freqs(terms)
+    assert after["sprachcaf"] > before["sprachcaf"] and after["fahrradwerkstatt"] > 0
+    fresh.close()
+    store.close()
+
+
+def test_long_passages_are_read_without_being_remembered() -> None:
+    long_text = "Beratung für Familien. " * 200
+    assert passage_words(long_text) is not passage_words(long_text)
+    short = "Beratung für Familien."
+    assert passage_words(short) is passage_words(short)
