@@ -76,6 +76,15 @@ class Catalog:
         )
         return project
 
+    def project_list(self) -> list[dict]:
+        """Every project's id, title, town, area and source name, by title (an index for staff)."""
+        return list(
+            self.db.query(
+                "SELECT p.id, p.title, p.town, p.area, s.name AS source_name, s.kind AS source_kind "
+                "FROM projects p JOIN sources s ON s.id = p.source_id ORDER BY lower(p.title)"
+            )
+        )
+
     def project_ids(self) -> list[str]:
         return [r["id"] for r in self.db.query("SELECT id FROM projects ORDER BY source_id, position")]
 

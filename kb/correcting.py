@@ -49,6 +49,11 @@ class Corrections:
         )
         return [decoded(r) for r in rows]
 
+    def counts(self) -> dict[str, int]:
+        """How many corrections each corrected project has."""
+        sql = "SELECT project_id, count(*) AS n FROM corrections GROUP BY project_id"
+        return {row["project_id"]: row["n"] for row in self.db.query(sql)}
+
     def in_review(self) -> list[dict]:
         """Corrections whose source has changed under them, with the project's title."""
         rows = self.db.query(

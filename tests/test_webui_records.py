@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,99 @@ def test_address_given_at_upload_wins_and_a_bad_one_is_refused(client: FlaskClie
     upload(client, "naehcafe.html", saved.encode(), url="https://www.boeblingen.de/naehcafe")
     page = client.get("/projekte/naehcafe-am-montag").get_data(as_text=True)
     assert 'href="https://www.boeblingen.de/naehcafe"' in page
+
+
+def form_of(client: FlaskClient, url: str) -> dict[str, str]:
+    """The edit form's fields as the page fills them, with its CSRF token."""
+    html = client.get(url).get_data(as_text=True)
+    values = {"csrf_token": csrf_from(html)}
+    for name, value in re.findall(r'<input id="f-[^"]+" name="([^"]+)" type="text" value="([^"]*)"', html):
+        values[name] = unescape(value)
+    for name, value in re.findall(
+        r'<textarea id="f-[^"]+" name="([^"]+)" rows="\d+">([^<]*)</textarea>', html
+    ):
+        values[name] = unescape(value)
+    selected = re.search(r'<select id="f-area" name="area">.*?<option selected>([^<]+)</option>', html, re.S)
+    values["area"] = selected.group(1) if selected else ""
+    return values
+
+
+def test_project_records_need_login_and_csrf(app):
+    client = app.test_client()
+    for url in ("/admin/projekte", "/admin/projekte/neu", "/admin/projekte/lesepaten-herrenberg"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/admin")
+    token = csrf_from(client.get("/admin").get_data(as_text=True))
+    for url in ("/admin/projekte/neu", "/admin/projekte/lesepaten-herrenberg", "/admin/projekte/x/pruefen"):
+        assert client.post(url, data={"csrf_token": token, "title": "X"}).status_code == 403
+    log_in(client)
+    assert client.post("/admin/projekte/lesepaten-herrenberg", data={"town": "X"}).status_code == 400
+    assert client.get("/projekte/lesepaten-herrenberg").get_data(as_text=True).count("Herrenberg") >= 1
+
+
+def test_editing_a_project_is_seen_by_search_at_once_and_recorded(
+    client: FlaskClient, small_kb: KnowledgeBase
+):
+    log_in(client)
+    url = "/admin/projekte/lesepaten-herrenberg"
+    form = form_of(client, url)
+    assert form["title"] == "Lesepaten Herrenberg" and form["town"] == "Herrenberg"
+    assert form["target_groups"] == "Geflüchtete\nFrauen"
+    form["town"] = "Nufringen"
+    form["section:approach"] = (
+        "Im Seniorenheim lesen Bewohnerinnen Kindern aus der Nachbarschaft Märchen vor."
+    )
+    page = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "Gespeichert: Ort, Herangehensweise" in page
+    assert "Korrigiert am" in page and "laut Quelle: Herrenberg" in page
+    assert "Verlauf der Änderungen" in page and page.count("korrigiert</td>") == 2
+    public = client.get("/projekte/lesepaten-herrenberg").get_data(as_text=True)
+    assert "Im Seniorenheim lesen Bewohnerinnen" in public and "Nufringen" in public
+    hits = client.get("/api/search", query_string={"q": "Märchen im Seniorenheim", "k": 3}).get_json()[
+        "results"
+    ]
+    assert hits[0]["id"] == "lesepaten-herrenberg" and hits[0]["town"] == "Nufringen"
+    assert small_kb.corrections.parsed_record("lesepaten-herrenberg").town == "Herrenberg"
+    unchanged = client.post(url, data=form_of(client, url), follow_redirects=True).get_data(as_text=True)
+    assert "Keine Änderung." in unchanged
+
+
+def test_adding_a_project_by_form(client: FlaskClient):
+    log_in(client)
+    token = csrf_from(client.get("/admin/projekte/neu").get_data(as_text=True))
+    refused = client.post("/admin/projekte/neu", data={"csrf_token": token, "title": "Nur ein Titel"})
+    assert refused.status_code == 400 and "at least one section" in refused.get_data(as_text=True)
+    response = client.post(
+        "/admin/projekte/neu",
+        data={"csrf_token": token, "title": "Fahrradwerkstatt Magstadt", "town": "Magstadt", "area": "Arbeitsmarkt",
+              "partners": "Stadt Magstadt\nJugendhaus", "section:approach":
+              "Jugendliche reparieren samstags gespendete Fahrräder und geben sie an Familien weiter."},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/projekte/fahrradwerkstatt-magstadt")
+    public = client.get("/projekte/fahrradwerkstatt-magstadt").get_data(as_text=True)
+    assert "Von Hand erfasst" in public and "Jugendliche reparieren samstags" in public
+    hits = client.get("/api/search", query_string={"q": "Fahrräder reparieren", "k": 3}).get_json()["results"]
+    assert hits[0]["id"] == "fahrradwerkstatt-magstadt"
+    assert "Fahrradwerkstatt Magstadt" in client.get("/admin/projekte").get_data(as_text=True)
+
+
+def test_a_source_changing_under_a_correction_is_shown_for_review(
+    client: FlaskClient, small_kb: KnowledgeBase
+):
+    log_in(client)
+    small_kb.correct_project("sprachcafe-sindelfingen", {"town": "Maichingen"})
+    [source] = [s for s in small_kb.sources() if s["name"] == "b.md"]
+    path = Path(source["path"])
+    path.write_text(path.read_text(encoding="utf-8").replace("town: Sindelfingen", "town: Darmsheim"))
+    small_kb.ingest([path])
+    overview = client.get("/admin/projekte").get_data(as_text=True)
+    assert "Zu prüfen (1)" in overview and "Die Quelle sagt jetzt: Darmsheim" in overview
+    token = csrf_from(overview)
+    form = {"csrf_token": token, "field": "town", "decision": "source", "next": "overview"}
+    page = client.post("/admin/projekte/sprachcafe-sindelfingen/pruefen", data=form, follow_redirects=True)
+    assert "Zu prüfen (0)" in page.get_data(as_text=True)
+    assert small_kb.project("sprachcafe-sindelfingen")["town"] == "Darmsheim"
+    history = client.get("/admin/projekte/sprachcafe-sindelfingen").get_data(as_text=True)
+    for action in ("Wert der Quelle übernommen", "Quelle hat sich geändert – zu prüfen", "korrigiert"):
+        assert action in history

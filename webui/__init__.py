@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from kb import KnowledgeBase, Settings
-from webui import admin, api, catalog_views, errors, search_views, security
+from webui import admin, admin_records, api, catalog_views, errors, search_views, security
 from webui.knowledge import KB_EXTENSION
 
 # Room for the multipart framing around a file of the largest allowed size, so that a file
@@ -43,6 +43,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (search_views.bp, catalog_views.bp, admin.bp, api.bp):
+    for blueprint in (search_views.bp, catalog_views.bp, admin.bp, admin_records.bp, api.bp):
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,169 @@
+"""The admin's project records: correct a project's fields and sections, settle corrections the
+source has changed under, add a project by form, and read each project's history of changes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from ingest import AREAS
+from kb.corrections import FIELD_LABELS, FIELDS, LIST_FIELDS, SECTION_PREFIX, CorrectionError
+from webui.admin import admin_post, is_logged_in
+from webui.knowledge import current_kb
+
+bp = Blueprint("records", __name__, url_prefix="/admin/projekte")
+
+ACTION_LABELS = {
+    "created": "von Hand angelegt",
+    "corrected": "korrigiert",
+    "reverted": "auf den Wert der Quelle zurückgesetzt",
+    "flagged": "Quelle hat sich geändert – zu prüfen",
+    "kept": "Korrektur trotz geänderter Quelle behalten",
+    "source_taken": "Wert der Quelle übernommen",
+    "source_removed": "Projekt fehlt in der neu eingelesenen Quelle – zu prüfen",
+}
+SECTION_FIELDS = [f for f in FIELDS if f.startswith(SECTION_PREFIX)]
+PLAIN_FIELDS = [f for f in FIELDS if not f.startswith(SECTION_PREFIX)]
+
+
+def _login_first():
+    if not is_logged_in():
+        flash("Bitte melden Sie sich zuerst an.")
+        return redirect(url_for("admin.dashboard"))
+    return None
+
+
+def _form_values() -> dict[str, str]:
+    """The record fields posted by the edit or add form; fields not in the form are not touched."""
+    return {field: request.form[field] for field in FIELDS if field in request.form}
+
+
+def _shown_value(value) -> str:
+    """A field's value as the form shows it: lists one item per line."""
+    if isinstance(value, list):
+        return "\n".join(value)
+    return value or ""
+
+
+@bp.get("")
+def overview():
+    if (refused := _login_first()) is not None:
+        return refused
+    kb = current_kb()
+    return render_template(
+        "admin/projects.html",
+        projects=kb.catalog.project_list(),
+        corrected=kb.corrections.counts(),
+        review=kb.corrections.in_review(),
+        labels=FIELD_LABELS,
+    )
+
+
+@bp.get("/neu")
+def new_project():
+    if (refused := _login_first()) is not None:
+        return refused
+    return _render_form(None, {}, [], [])
+
+
+@bp.post("/neu")
+@admin_post
+def create_project():
+    values = _form_values()
+    try:
+        project_id = current_kb().add_project(values)
+    except CorrectionError as error:
+        return _render_form(None, values, [], [], error=str(error)), 400
+    flash("Das Projekt wurde angelegt und ist sofort in der Suche zu finden.")
+    return redirect(url_for("records.edit_project", project_id=project_id))
+
+
+@bp.get("/<project_id>")
+def edit_project(project_id: str):
+    if (refused := _login_first()) is not None:
+        return refused
+    kb = current_kb()
+    project = kb.project(project_id)
+    if project is None:
+        abort(404, description="Dieses Projekt gibt es nicht (mehr).")
+    corrections = kb.corrections
+    parsed = corrections.parsed_record(project_id)
+    values = {field: _shown_value(_value_of(project, field)) for field in FIELDS}
+    source_values = {field: _shown_value(_parsed_value(parsed, field)) for field in FIELDS}
+    return _render_form(
+        project,
+        values,
+        corrections.of(project_id),
+        corrections.history(project_id),
+        source_values=source_values,
+    )
+
+
+@bp.post("/<project_id>")
+@admin_post
+def save_project(project_id: str):
+    kb = current_kb()
+    if kb.project(project_id) is None:
+        abort(404, description="Dieses Projekt gibt es nicht (mehr).")
+    try:
+        changed = kb.correct_project(project_id, _form_values())
+    except CorrectionError as error:
+        flash(f"Nicht gespeichert: {error}")
+        return redirect(url_for("records.edit_project", project_id=project_id))
+    if changed:
+        names = ", ".join(FIELD_LABELS[field] for field in changed)
+        flash(f"Gespeichert: {names}. Suche, ähnliche Projekte und Antworten zeigen die Änderung sofort.")
+    else:
+        flash("Keine Änderung.")
+    return redirect(url_for("records.edit_project", project_id=project_id))
+
+
+@bp.post("/<project_id>/pruefen")
+@admin_post
+def resolve(project_id: str):
+    field = request.form.get("field", "")
+    decision = request.form.get("decision", "")
+    if field not in FIELDS or decision not in ("keep", "source"):
+        abort(400, description="Unbekanntes Feld oder unbekannte Entscheidung.")
+    try:
+        current_kb().resolve_correction(project_id, field, keep=decision == "keep")
+    except KeyError:
+        abort(404, description="Diese Korrektur gibt es nicht (mehr).")
+    flash("Korrektur behalten." if decision == "keep" else "Wert der Quelle übernommen.")
+    target = request.form.get("next")
+    if target == "overview":
+        return redirect(url_for("records.overview"))
+    return redirect(url_for("records.edit_project", project_id=project_id))
+
+
+def _value_of(project: dict, field: str):
+    if field.startswith(SECTION_PREFIX):
+        kind = field.removeprefix(SECTION_PREFIX)
+        return next((s["text"] for s in project["sections"] if s["kind"] == kind), None)
+    return project.get(field)
+
+
+def _parsed_value(parsed, field: str):
+    if parsed is None:
+        return None
+    if field.startswith(SECTION_PREFIX):
+        kind = field.removeprefix(SECTION_PREFIX)
+        return next((s.text for s in parsed.sections if s.kind == kind), None)
+    return getattr(parsed, field)
+
+
+def _render_form(project, values, corrections, history, source_values=None, error=None):
+    return render_template(
+        "admin/project_edit.html",
+        project=project,
+        values=values,
+        source_values=source_values or {},
+        corrections={c["field"]: c for c in corrections},
+        history=history,
+        plain_fields=PLAIN_FIELDS,
+        section_fields=SECTION_FIELDS,
+        list_fields=LIST_FIELDS,
+        labels=FIELD_LABELS,
+        action_labels=ACTION_LABELS,
+        areas=AREAS,
+        error=error,
+    )
