@@ -15,7 +15,8 @@ from kb.text_analysis import BM25_WEIGHTS
 
 CARD_COLUMNS = (
     "p.id, p.title, p.area, p.organisation, p.town, p.target_groups, p.contact, p.summary, "
-    "p.page_start, p.page_end, s.id AS source_id, s.name AS source_name, s.kind AS source_kind"
+    "p.page_start, p.page_end, s.id AS source_id, s.name AS source_name, s.kind AS source_kind, "
+    "p.period, period_status(p.period) AS status"
 )
 
 
@@ -45,10 +46,16 @@ class Catalog:
 
     def project(self, project_id: str) -> dict | None:
         """Every field and section of one project, its source and the organisations involved."""
-        row = next(self.db.query("SELECT * FROM projects WHERE id = ?", [project_id]), None)
+        row = next(
+            self.db.query(
+                "SELECT *, period_status(period) AS status FROM projects WHERE id = ?", [project_id]
+            ),
+            None,
+        )
         if row is None:
             return None
         project = _decode(row)
+        project.pop("parsed", None)  # the parser's record is the corrections' business (kb.correcting)
         project["sections"] = [
             {**s, "name": SECTION_NAMES.get(s["kind"], s["heading"])}
             for s in self.db.query(
@@ -118,6 +125,9 @@ class Catalog:
             "area": counted("SELECT area AS name, count(*) AS n FROM projects GROUP BY area"),
             "town": counted("SELECT town AS name, count(*) AS n FROM projects GROUP BY town"),
             "target_group": counted("SELECT name, count(*) AS n FROM project_target_groups GROUP BY name"),
+            "status": counted(
+                "SELECT period_status(period) AS name, count(*) AS n FROM projects GROUP BY name"
+            ),
         }
 
     # ---- chunks ---------------------------------------------------------------------------

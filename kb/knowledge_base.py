@@ -38,7 +38,7 @@ class KnowledgeBase:
     def store(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = Store(self.settings.db_path)
+            store = self._local.store = Store(self.settings.db_path, today=self.settings.today)
             self._stores.append(store)
         return store
 

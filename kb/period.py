@@ -13,6 +13,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 STATUSES = ("laufend", "abgeschlossen", "unbekannt")
 STATUS_LABELS = {"laufend": "läuft", "abgeschlossen": "abgeschlossen", "unbekannt": "Laufzeit unbekannt"}
@@ -176,8 +177,16 @@ def period_status(period: Period, today: date) -> str:
     return "unbekannt"
 
 
+@lru_cache(maxsize=4096)  # a collection has few distinct periods; each text is at most 200 chars read
+def _parsed(period_text: str) -> Period:
+    return parse_period(period_text)
+
+
 def project_status(period_text: str | None, today: date) -> str:
-    return period_status(parse_period(period_text), today)
+    """laufend, abgeschlossen or unbekannt for a project's "Laufzeit" text on this day."""
+    if not period_text:
+        return "unbekannt"
+    return period_status(_parsed(period_text[:MAX_PERIOD_CHARS]), today)
 
 
 def describe_period(period: Period) -> str:

@@ -39,6 +39,8 @@ class SearchHit:
     page_end: int | None
     contact: str | None
     summary: str | None
+    period: str | None = None  # the "Laufzeit" as written
+    status: str = "unbekannt"  # laufend, abgeschlossen, unbekannt (kb.period), on the store's day
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -193,6 +195,8 @@ def _hits(
                 page_end=card["page_end"],
                 contact=card["contact"],
                 summary=card["summary"],
+                period=card["period"],
+                status=card["status"],
             )
         )
     return hits

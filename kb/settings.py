@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 
 # (name, environment variable, help) — one table that feeds the code, the CLI help and the README.
@@ -30,6 +31,7 @@ class Settings:
     threads: int | None = None
     admin_password: str | None = field(default=None, repr=False)
     max_upload_mb: float = 50.0
+    today: date | None = None  # the day project statuses are reckoned on; None: the real day (tests fix it)
 
     @property
     def db_path(self) -> Path:

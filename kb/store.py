@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from ingest import ProjectRecord, Section, SourceInfo
 from kb.chunking import CHUNKING_VERSION, chunk_project
 from kb.corrections import flag_removed, reconcile, record_from_json
 from kb.naming import organisation_key, organisation_name, slugify
+from kb.period import project_status
 from kb.schema import migrations
 from kb.text_analysis import index_parts, index_terms
 
@@ -64,9 +65,13 @@ def now() -> str:
 class Store:
     """One connection to the store; open one per thread (connections are cheap, the file is shared)."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, today: date | None = None):
+        """today: the day project statuses are reckoned on (None: the real day, asked each time)."""
         self.path = str(path)
+        self.fixed_today = today
         conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+        # SQL can ask a project's status (laufend, abgeschlossen, unbekannt) of its "Laufzeit" text.
+        conn.create_function("period_status", 1, lambda text: project_status(text, self.today()))
         conn.execute("PRAGMA journal_mode=WAL")  # readers never wait for the ingest writing
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
@@ -80,6 +85,9 @@ class Store:
                 migrations.apply(self.db)
         if self._meta("chunking") != CHUNKING_VERSION:
             self.rechunk()
+
+    def today(self) -> date:
+        return self.fixed_today or date.today()
 
     def close(self) -> None:
         self.conn.close()

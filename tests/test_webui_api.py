@@ -105,7 +105,7 @@ def test_partners_ranks_organisations(client):
 
 def test_facets_count_projects(client, sample_kb):
     body = client.get("/api/facets").get_json()
-    assert set(body) == {"area", "town", "target_group"}
+    assert set(body) == {"area", "town", "target_group", "status"}
     assert sum(item["count"] for item in body["area"]) == len(sample_kb.projects())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import date
 from html import unescape
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from kb import KnowledgeBase, Settings
 from tests.conftest import write_project
 from tests.webui_fixtures import ADMIN_PASSWORD, TEST_CONFIG, csrf_from, log_in
 from webui import create_app
+
+TODAY = date(2026, 11, 29)
 
 PAGE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Erzählcafé</title>
 <link rel="canonical" href="https://www.lrabb.de/integrationsfonds/erzaehlcafe">
@@ -182,3 +185,23 @@ def test_a_source_changing_under_a_correction_is_shown_for_review(
     history = client.get("/admin/projekte/sprachcafe-sindelfingen").get_data(as_text=True)
     for action in ("Wert der Quelle übernommen", "Quelle hat sich geändert – zu prüfen", "korrigiert"):
         assert action in history
+
+
+def test_status_on_cards_pages_and_in_the_api(client: FlaskClient):
+    log_in(client)
+    upload(client, "erzaehlcafe.html", PAGE.encode())  # "Laufzeit: 2019 bis 2021"
+    page = client.get("/projekte/erzaehlcafe-am-freitag").get_data(as_text=True)
+    assert '<span class="status status-abgeschlossen">abgeschlossen</span>' in page
+    assert client.get("/api/projects/erzaehlcafe-am-freitag").get_json()["status"] == "abgeschlossen"
+    hit = client.get("/api/search", query_string={"q": "Erzählcafé ältere Frauen", "k": 1}).get_json()[
+        "results"
+    ][0]
+    assert (hit["id"], hit["status"], hit["period"]) == (
+        "erzaehlcafe-am-freitag",
+        "abgeschlossen",
+        "2019 bis 2021",
+    )
+    cards = client.get("/", query_string={"q": "Erzählcafé ältere Frauen"}).get_data(as_text=True)
+    assert 'abgeschlossen</span> <span class="meta">(2019 bis 2021)</span>' in cards
+    status_counts = {f["name"]: f["count"] for f in client.get("/api/facets").get_json()["status"]}
+    assert status_counts["abgeschlossen"] >= 1 and status_counts["unbekannt"] >= 2

@@ -74,6 +74,12 @@ SCHEMAS = {
             "page_end": INT_OR_NULL,
             "contact": STRING_OR_NULL,
             "summary": STRING_OR_NULL,
+            "period": STRING_OR_NULL,
+            "status": {
+                "type": "string",
+                "enum": ["laufend", "abgeschlossen", "unbekannt"],
+                "description": "from the Laufzeit, on today's date",
+            },
         },
     },
     "PartnerHit": {
@@ -112,6 +118,11 @@ SCHEMAS = {
             "contact": STRING_OR_NULL,
             "period": STRING_OR_NULL,
             "summary": STRING_OR_NULL,
+            "status": {
+                "type": "string",
+                "enum": ["laufend", "abgeschlossen", "unbekannt"],
+                "description": "from the Laufzeit, on today's date",
+            },
             "short_description": {
                 **STRING_OR_NULL,
                 "description": "Kurzbeschreibung: the source's own lead, or the approach's sentences saying what is done",
