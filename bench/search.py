@@ -40,6 +40,7 @@ from bench.synthetic import prepare_synthetic  # noqa: E402
 from index.vector_index import VectorIndex  # noqa: E402
 from kb import search as searching  # noqa: E402
 from kb.catalog import Catalog  # noqa: E402
+from kb.filters import Filters  # noqa: E402
 from kb.indexing import DenseIndex  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.pipeline import ingest_paths  # noqa: E402
@@ -158,12 +159,12 @@ def interleaved(
     for number in range(count):
         query = QUERIES[number % len(QUERIES)]
         if repeated:
-            kb.search(query, area=area)
+            kb.search(query, filters=Filters(area=area))
         else:
             kb.dense.forget_query_vectors()
         steps = [
             ("embed", functools.partial(bare_embedding, kb, query)),
-            ("search", functools.partial(kb.search, query, area=area)),
+            ("search", functools.partial(kb.search, query, filters=Filters(area=area))),
         ]
         for name, step in steps if number % 2 == 0 else steps[::-1]:
             if name == "search" and not repeated:
@@ -181,7 +182,7 @@ def components(kb: KnowledgeBase, area: str | None = None) -> dict[str, float]:
         total = 0.0
         for query in QUERIES:
             kb.dense.forget_query_vectors()  # each a new query, as in the latency rows
-            seconds, _ = timed(functools.partial(kb.search, query, area=area))
+            seconds, _ = timed(functools.partial(kb.search, query, filters=Filters(area=area)))
             total += seconds
     finally:
         timer.remove()

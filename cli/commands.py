@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import fields
 
 import click
 
 from index import EmbedderError, VectorIndexError
 from ingest import IngestError
 from kb.evaluation import EvalError
+from kb.filters import Filters
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 
@@ -84,37 +86,24 @@ def index(ctx: click.Context, rebuild: bool) -> None:
     click.echo(report.summary())
 
 
-def _filters(func):
-    for option in reversed(
-        [
-            click.option("--top-k", "-k", default=10, show_default=True, type=click.IntRange(1, 100)),
-            click.option("--area", help="Bildung, Gesundheit, Gesellschaft or Arbeitsmarkt"),
-            click.option("--town", help="only projects in this town"),
-            click.option("--target-group", help="only projects for this target group"),
-            click.option("--json", "as_json", is_flag=True, help="Print JSON"),
-        ]
-    ):
-        func = option(func)
+def _filter_options(func):
+    """One option per field of Filters (--area, --town, --target-group, ...), passed on by name."""
+    for f in reversed(fields(Filters)):
+        func = click.option(f"--{f.name.replace('_', '-')}", f.name, help=f.metadata["help"])(func)
     return func
 
 
 @cli.command()
 @click.argument("query")
-@_filters
+@click.option("--top-k", "-k", default=10, show_default=True, type=click.IntRange(1, 100))
+@_filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON")
 @click.pass_context
-def search(
-    ctx: click.Context,
-    query: str,
-    top_k: int,
-    area: str | None,
-    town: str | None,
-    target_group: str | None,
-    as_json: bool,
-) -> None:
+def search(ctx: click.Context, query: str, top_k: int, as_json: bool, **filters: str | None) -> None:
     """Projects most like QUERY (an idea or a question, in any language)."""
     from cli.output import print_hits
 
-    hits = _open(ctx, threads=SERVE_THREADS).search(query, top_k, area, town, target_group)
+    hits = _open(ctx, threads=SERVE_THREADS).search(query, top_k, Filters(**filters))
     _emit([h.to_dict() for h in hits]) if as_json else print_hits(hits)
 
 
@@ -149,22 +138,14 @@ def partners(ctx: click.Context, query_or_id: str, top_k: int, town: str | None,
 
 
 @cli.command()
-@click.option("--area", help="only projects of this area")
-@click.option("--town", help="only projects in this town")
-@click.option("--target-group", help="only projects for this target group")
+@_filter_options
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def projects(
-    ctx: click.Context, area: str | None, town: str | None, target_group: str | None, as_json: bool
-) -> None:
+def projects(ctx: click.Context, as_json: bool, **filters: str | None) -> None:
     """Every project (or those passing the filters) with all its fields and sections."""
     from cli.output import print_projects
 
-    kb = _open(ctx)
-    items = kb.projects()
-    if area or town or target_group:
-        wanted = {card["id"] for card in kb.browse(area, town, target_group)}
-        items = [item for item in items if item["id"] in wanted]
+    items = _open(ctx).projects(Filters(**filters))
     _emit(items) if as_json else print_projects(items)
 
 

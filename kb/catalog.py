@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from sqlite_utils import Database
 
 from ingest import SECTION_NAMES, ProjectRecord, Section
+from kb.filters import Filters
 from kb.short_description import short_description
 from kb.text_analysis import BM25_WEIGHTS
 
@@ -95,20 +96,16 @@ class Catalog:
     def project_ids(self) -> list[str]:
         return [r["id"] for r in self.db.query("SELECT id FROM projects ORDER BY source_id, position")]
 
-    def filtered_project_ids(
-        self, area: str | None = None, town: str | None = None, target_group: str | None = None
-    ) -> list[str] | None:
+    def filtered_project_ids(self, filters: Filters) -> list[str] | None:
         """Projects passing the filters, or None when no filter is set (everything passes)."""
-        where, params = _filter_clause(area, town, target_group)
+        where, params = filters.sql()
         if where is None:
             return None
         return [r[0] for r in self.db.execute(f"SELECT id FROM projects WHERE {where}", params)]
 
-    def filtered_chunk_ids(
-        self, area: str | None = None, town: str | None = None, target_group: str | None = None
-    ) -> list[int] | None:
+    def filtered_chunk_ids(self, filters: Filters) -> list[int] | None:
         """Chunks of the projects passing the filters (one query), or None when no filter is set."""
-        where, params = _filter_clause(area, town, target_group)
+        where, params = filters.sql()
         if where is None:
             return None
         sql = f"SELECT id FROM chunks WHERE project_id IN (SELECT id FROM projects WHERE {where})"
@@ -210,22 +207,6 @@ def describe(project: dict) -> str | None:
         summary=project.get("summary"),
     )
     return short_description(record)
-
-
-def _filter_clause(
-    area: str | None, town: str | None, target_group: str | None
-) -> tuple[str | None, list[str]]:
-    clauses, params = [], []
-    if area:
-        clauses.append("lower(area) = lower(?)")
-        params.append(area)
-    if town:
-        clauses.append("lower(town) = lower(?)")
-        params.append(town)
-    if target_group:
-        clauses.append("id IN (SELECT project_id FROM project_target_groups WHERE lower(name) = lower(?))")
-        params.append(target_group)
-    return (" AND ".join(clauses) if clauses else None), params
 
 
 def chunk_fingerprint(chunks: Iterable[tuple[int, str]]) -> str:

@@ -14,9 +14,10 @@ from kb import search as searching
 from kb.catalog import Catalog
 from kb.correcting import Corrections
 from kb.evaluation import EvalReport, evaluate
+from kb.filters import NO_FILTERS, Filters
 from kb.indexing import DenseIndex, IndexReport, Progress
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
-from kb.search import PartnerHit, SearchHit
+from kb.search import AllowedChunks, PartnerHit, SearchHit
 from kb.settings import Settings
 from kb.store import Store, now
 
@@ -33,6 +34,7 @@ class KnowledgeBase:
         self._local = threading.local()
         self._stores: list[Store] = []
         self._write_lock = threading.Lock()  # one ingest at a time in this process
+        self._allowed = AllowedChunks()  # chunk ids per filter, shared by the threads' searches
 
     @property
     def store(self) -> Store:
@@ -142,15 +144,8 @@ class KnowledgeBase:
             return self.dense.sync(self.store, rebuild=rebuild, progress=progress)
 
     # ---- reading --------------------------------------------------------------------------
-    def search(
-        self,
-        query: str,
-        k: int = 10,
-        area: str | None = None,
-        town: str | None = None,
-        target_group: str | None = None,
-    ) -> list[SearchHit]:
-        return searching.search(self.store, self.dense, query, k, area, town, target_group)
+    def search(self, query: str, k: int = 10, filters: Filters = NO_FILTERS) -> list[SearchHit]:
+        return searching.search(self.store, self.dense, query, k, filters, self._allowed)
 
     def similar(self, project_id: str, k: int = 5) -> list[SearchHit]:
         return searching.similar(self.store, self.dense, project_id, k)
@@ -158,12 +153,10 @@ class KnowledgeBase:
     def partners(self, query_or_id: str, k: int = 10, town: str | None = None) -> list[PartnerHit]:
         return searching.partners(self.store, self.dense, query_or_id, k, town)
 
-    def browse(
-        self, area: str | None = None, town: str | None = None, target_group: str | None = None
-    ) -> list[dict]:
+    def browse(self, filters: Filters) -> list[dict]:
         """Project cards passing the filters, by title (what a filter without a query shows); none without a filter."""
         catalog = self.catalog
-        ids = catalog.filtered_project_ids(area, town, target_group)
+        ids = catalog.filtered_project_ids(filters)
         if ids is None:
             return []
         return sorted(catalog.cards(ids).values(), key=lambda card: card["title"].lower())
@@ -171,9 +164,15 @@ class KnowledgeBase:
     def project(self, project_id: str) -> dict | None:
         return self.catalog.project(project_id)
 
-    def projects(self) -> list[dict]:
+    def projects(self, filters: Filters = NO_FILTERS) -> list[dict]:
+        """Every project passing the filters, with all its fields and sections, in collection order."""
         catalog = self.catalog
-        return [catalog.project(project_id) for project_id in catalog.project_ids()]
+        ids = catalog.project_ids()
+        wanted = catalog.filtered_project_ids(filters)
+        if wanted is not None:
+            passing = set(wanted)
+            ids = [project_id for project_id in ids if project_id in passing]
+        return [catalog.project(project_id) for project_id in ids]
 
     def organisation(self, organisation_id: str) -> dict | None:
         return self.catalog.organisation(organisation_id)

@@ -9,6 +9,7 @@ import numpy as np
 from ingest import SECTION_NAMES
 from kb.catalog import Catalog
 from kb.chunking import PROFILE_HEADING
+from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import DenseIndex
 from kb.snippets import make_snippet, query_analysis
@@ -67,16 +68,17 @@ def search(
     dense: DenseIndex,
     query: str,
     k: int = 10,
-    area: str | None = None,
-    town: str | None = None,
-    target_group: str | None = None,
+    filters: Filters = NO_FILTERS,
+    allowed: AllowedChunks | None = None,
 ) -> list[SearchHit]:
-    """Projects ranked for a free-text idea or question, filters applied before ranking."""
+    """Projects ranked for a free-text idea or question, filters applied before ranking.
+
+    allowed remembers the chunk ids of each filter between searches (the KnowledgeBase keeps one)."""
     query = query.strip()
     if not query:
         return []
     catalog = Catalog(store.db)
-    allowed_chunks = allowed_chunk_ids(store, area, town, target_group)
+    allowed_chunks = (allowed or AllowedChunks()).ids(store, filters)
     if allowed_chunks is not None and not len(allowed_chunks):
         return []
     depth = candidate_depth(k)
@@ -94,25 +96,27 @@ def search(
     return _hits(catalog, fused, {**keyword_best, **best_chunk}, chunk_rows, query)
 
 
-def allowed_chunk_ids(
-    store: Store, area: str | None, town: str | None, target_group: str | None
-) -> np.ndarray | None:
-    """Chunk ids passing the filters (None: no filter), remembered until the store changes:
-    at 100k chunks turning a filter into ids costs more than the rest of the search."""
-    if not (area or town or target_group):
-        return None
-    key = (store.path, store.generation(), area, town, target_group)
-    ids = _ALLOWED_CACHE.get(key)
-    if ids is None:
-        ids = np.array(Catalog(store.db).filtered_chunk_ids(area, town, target_group), dtype=np.int64)
-        ids.flags.writeable = False  # shared between searches
-        if len(_ALLOWED_CACHE) >= 64:
-            _ALLOWED_CACHE.clear()
-        _ALLOWED_CACHE[key] = ids
-    return ids
+class AllowedChunks:
+    """Chunk ids passing each set of filters, remembered until the store changes: at 100k chunks
+    turning a filter into ids costs more than the rest of the search. Bounded in bytes."""
 
+    def __init__(self, max_bytes: int = 32 * 2**20):
+        self.max_bytes = max_bytes
+        self._ids: dict[tuple[int, Filters], np.ndarray] = {}  # a dict's get and set are atomic
 
-_ALLOWED_CACHE: dict[tuple, np.ndarray] = {}  # a dict's get and set are atomic: no lock needed
+    def ids(self, store: Store, filters: Filters) -> np.ndarray | None:
+        """The chunk ids passing filters (None: no filter set)."""
+        if not filters:
+            return None
+        key = (store.generation(), filters)
+        ids = self._ids.get(key)
+        if ids is None:
+            ids = np.array(Catalog(store.db).filtered_chunk_ids(filters), dtype=np.int64)
+            ids.flags.writeable = False  # shared between searches
+            if sum(kept.nbytes for kept in list(self._ids.values())) + ids.nbytes > self.max_bytes:
+                self._ids = {}
+            self._ids[key] = ids
+        return ids
 
 
 def _keyword_chunks(
@@ -230,7 +234,7 @@ def partners(
     if catalog.project(query_or_id) is not None:
         projects = similar(store, dense, query_or_id, k=depth)
     else:
-        projects = search(store, dense, query_or_id, k=depth, town=town)
+        projects = search(store, dense, query_or_id, k=depth, filters=Filters(town=town))
     if town:
         projects = [p for p in projects if (p.town or "").lower() == town.lower()]
     if not projects:

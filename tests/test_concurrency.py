@@ -22,6 +22,7 @@ from index import VectorIndex, read_manifest
 from ingest import parse_file
 from kb import KnowledgeBase, Settings
 from kb.catalog import Catalog
+from kb.filters import Filters
 from kb.store import SourceFile, Store
 from tests.badinput.make_corpus import (
     collection_a,
@@ -126,7 +127,7 @@ class Readers:
             query, filters = QUERIES[turn % len(QUERIES)]
             turn += 1
             try:
-                for hit in self.kb.search(query, k=5, **filters):
+                for hit in self.kb.search(query, k=5, filters=Filters(**filters)):
                     assert self.kb.project(hit.id) is not None, f"hit {hit.id} is not a stored project"
             except BaseException:  # the test fails on any of these, with the traceback
                 with self.lock:

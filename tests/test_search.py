@@ -7,6 +7,7 @@ import re
 import pytest
 
 from kb import KnowledgeBase
+from kb.filters import Filters
 
 # Ideas that never use the title words of the project they describe.
 IDEAS = [
@@ -88,7 +89,7 @@ def test_scores_descend_and_k_is_respected(sample_kb: KnowledgeBase):
 )
 def test_filters_apply_before_ranking(sample_kb: KnowledgeBase, filters, check):
     facets = dict(sample_kb.facets()["town"])
-    hits = sample_kb.search("Dolmetscher beim Arzt", k=5, **filters)
+    hits = sample_kb.search("Dolmetscher beim Arzt", k=5, filters=Filters(**filters))
     assert hits and all(check(h) for h in hits)
     # still top-k although the unfiltered top results lie elsewhere
     expected = min(5, facets.get(filters.get("town"), 99)) if "area" not in filters else len(hits)
@@ -97,7 +98,7 @@ def test_filters_apply_before_ranking(sample_kb: KnowledgeBase, filters, check):
 
 def test_target_group_filter(sample_kb: KnowledgeBase):
     group, count = sample_kb.facets()["target_group"][0]
-    hits = sample_kb.search("Unterstützung", k=50, target_group=group)
+    hits = sample_kb.search("Unterstützung", k=50, filters=Filters(target_group=group))
     assert len(hits) == count
     assert all(group in h.target_groups for h in hits)
 

@@ -6,6 +6,7 @@ import json
 
 from ingest import ProjectRecord, Section
 from kb.catalog import Catalog
+from kb.filters import Filters
 from kb.store import SourceFile, Store
 
 
@@ -144,10 +145,10 @@ def test_catalog_filters_and_facets(store: Store):
     other.town, other.area, other.target_groups = "Leonberg", "Gesundheit", ["Seniorinnen und Senioren"]
     store.save_source(source(), [record("A"), record("B"), other])
     catalog = Catalog(store.db)
-    assert catalog.filtered_project_ids() is None
-    assert catalog.filtered_project_ids(town="leonberg") == ["c"]
-    assert sorted(catalog.filtered_project_ids(area="Bildung", target_group="Frauen")) == ["a", "b"]
-    assert catalog.filtered_project_ids(area="Bildung", town="Leonberg") == []
+    assert catalog.filtered_project_ids(Filters()) is None
+    assert catalog.filtered_project_ids(Filters(town="leonberg")) == ["c"]
+    assert sorted(catalog.filtered_project_ids(Filters(area="Bildung", target_group="Frauen"))) == ["a", "b"]
+    assert catalog.filtered_project_ids(Filters(area="Bildung", town="Leonberg")) == []
     facets = catalog.facets()
     assert facets["town"] == [("Böblingen", 2), ("Leonberg", 1)]
     assert ("Seniorinnen und Senioren", 1) in facets["target_group"]

@@ -31,8 +31,10 @@ def search():
     query = _required_query()
     k = _result_count()
     wanted = SearchRequest.from_args()
-    hits = current_kb().search(query, k=k, **wanted.filters)
-    return jsonify({"query": query, "filters": wanted.filters, "results": [hit.to_dict() for hit in hits]})
+    hits = current_kb().search(query, k=k, filters=wanted.filters)
+    return jsonify(
+        {"query": query, "filters": wanted.filters.as_dict(), "results": [hit.to_dict() for hit in hits]}
+    )
 
 
 @bp.get("/projects")

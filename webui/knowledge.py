@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from flask import current_app, request
 
 from kb import KnowledgeBase
+from kb.filters import Filters
 
 KB_EXTENSION = "praxisfinder_kb"
-FILTER_NAMES = ("area", "town", "target_group")
 FILTER_LABELS = {"area": "Themenfeld", "town": "Ort", "target_group": "Zielgruppe"}
 ROLE_LABELS = {"traeger": "Träger", "partner": "Partner"}
 DEFAULT_RESULTS = 10
@@ -25,24 +25,21 @@ class SearchRequest:
     """A search as it comes in through the query string; blank values mean 'not given'."""
 
     query: str
-    area: str | None = None
-    town: str | None = None
-    target_group: str | None = None
+    filters: Filters = Filters()
 
     @classmethod
     def from_args(cls) -> SearchRequest:
-        def value(name: str) -> str | None:
-            return request.args.get(name, "").strip() or None
-
-        return cls(request.args.get("q", "").strip(), value("area"), value("town"), value("target_group"))
-
-    @property
-    def filters(self) -> dict[str, str | None]:
-        return {name: getattr(self, name) for name in FILTER_NAMES}
+        return cls(request.args.get("q", "").strip(), Filters.from_lookup(request.args.get))
 
     @property
     def has_filter(self) -> bool:
-        return any(self.filters.values())
+        return bool(self.filters)
+
+    def __getattr__(self, name: str) -> str | None:
+        # templates read a filter's value as search.area, search.town, ...
+        if name in Filters.names():
+            return getattr(self.filters, name)
+        raise AttributeError(name)
 
 
 def public_project(project: dict) -> dict:
@@ -53,6 +50,6 @@ def public_project(project: dict) -> dict:
     return shown
 
 
-def browse(area: str | None, town: str | None, target_group: str | None) -> list[dict]:
+def browse(filters: Filters) -> list[dict]:
     """Project cards passing the filters, by title: what a filter without a query shows."""
-    return current_kb().browse(area, town, target_group)
+    return current_kb().browse(filters)

@@ -23,8 +23,8 @@ MAX_ANSWER_PROJECTS = 20
 def start():
     search = SearchRequest.from_args()
     kb = current_kb()
-    hits = kb.search(search.query, k=DEFAULT_RESULTS, **search.filters) if search.query else []
-    listed = browse(**search.filters) if not search.query and search.has_filter else []
+    hits = kb.search(search.query, k=DEFAULT_RESULTS, filters=search.filters) if search.query else []
+    listed = browse(search.filters) if not search.query and search.has_filter else []
     return render_template(
         "search/start.html",
         search=search,
