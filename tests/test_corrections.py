@@ -9,6 +9,7 @@ import pytest
 from kb.catalog import Catalog
 from kb.correcting import Corrections
 from kb.corrections import CorrectionError, apply_corrections, normalise
+from kb.filters import Filters
 from kb.pipeline import ingest_file
 from kb.store import Store
 from tests.conftest import write_project
@@ -56,7 +57,7 @@ def test_a_correction_is_shown_stored_apart_and_indexed(ingested):
     assert {c["field"]: c["base"] for c in corrections.of(pid)}["town"] == "Herrenberg"
     assert pid in keyword_hit(store, "rathaus") and pid not in keyword_hit(store, "bibliothek")
     assert [h["action"] for h in corrections.history(pid)] == ["corrected"] * 3
-    assert Catalog(store.db).filtered_project_ids(town="Nufringen") == [pid]
+    assert Catalog(store.db).filtered_project_ids(Filters(town="Nufringen")) == [pid]
 
 
 def test_setting_the_source_value_again_removes_the_correction(ingested):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
+from kb.filters import Filters
 from kb.pipeline import ingest_paths
 from kb.snippets import passage_words
 from kb.store import Store
@@ -29,7 +30,7 @@ def test_a_repeated_query_is_not_embedded_again(sample_kb: KnowledgeBase, monkey
     first = sample_kb.search(query, 5)
     assert len(calls) == 1
     again = sample_kb.search("  Sprachkurs für Mütter\nmit Kinderbetreuung ", 5)  # same words, other spacing
-    filtered = sample_kb.search(query, 5, area="Bildung")
+    filtered = sample_kb.search(query, 5, filters=Filters(area="Bildung"))
     assert len(calls) == 1, "a repeated query went to the model again"
     assert [h.id for h in again] == [h.id for h in first]
     assert filtered and all(h.area == "Bildung" for h in filtered)
