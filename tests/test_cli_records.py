@@ -1,0 +1,52 @@
+"""`kb correct` and `kb corrections`: staff corrections from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import cli
+from tests.conftest import write_project
+
+
+def run(data: Path, *args: str):
+    return CliRunner().invoke(cli, ["--data-dir", str(data), *args], catch_exceptions=False)
+
+
+def test_correct_then_search_review_and_history(tmp_path: Path):
+    data = tmp_path / "data"
+    path = write_project(tmp_path / "in", "a.md", "Sprachcafé Miteinander", town="Böblingen",
+                         approach="Geflüchtete Frauen üben Deutsch beim Kaffee.")  # fmt: skip
+    assert run(data, "ingest", "--quiet", str(path)).exit_code == 0
+    result = run(data, "correct", "sprachcafe-miteinander", "town=Holzgerlingen",
+                 "section:approach=Im Hallenbad lernen Frauen schwimmen und sprechen dabei Deutsch.")  # fmt: skip
+    assert result.exit_code == 0 and "2 field(s) changed: town, section:approach" in result.output
+    hits = json.loads(run(data, "search", "Schwimmkurs im Hallenbad", "--json").output)
+    assert hits[0]["id"] == "sprachcafe-miteinander" and hits[0]["town"] == "Holzgerlingen"
+
+    path.write_text(path.read_text(encoding="utf-8").replace("town: Böblingen", "town: Schönaich"))
+    run(data, "ingest", "--quiet", str(path))
+    review = json.loads(run(data, "corrections", "--json").output)["review"]
+    assert [(r["field"], r["value"], r["source_value"]) for r in review] == [
+        ("town", "Holzgerlingen", "Schönaich")
+    ]
+    assert "kept" in run(data, "correct", "sprachcafe-miteinander", "--keep", "town").output
+    shown = json.loads(run(data, "corrections", "sprachcafe-miteinander", "--json").output)
+    assert [c["state"] for c in shown["corrections"]] == ["active", "active"]
+    assert [h["action"] for h in shown["history"]] == ["kept", "flagged", "corrected", "corrected"]
+
+
+def test_bad_corrections_are_one_error_line(tmp_path: Path):
+    data = tmp_path / "data"
+    path = write_project(tmp_path / "in", "a.md", "Sprachcafé Miteinander")
+    run(data, "ingest", "--quiet", str(path))
+    for args, message in [
+        (["gibt-es-nicht", "town=X"], "gibt-es-nicht: no such project"),
+        (["sprachcafe-miteinander", "wohnort=X"], "write FIELD=VALUE"),
+        (["sprachcafe-miteinander", "title="], "needs a title"),
+        (["sprachcafe-miteinander", "--keep", "town"], "no correction"),
+    ]:
+        result = run(data, "correct", *args)
+        assert result.exit_code != 0 and message in result.output, (args, result.output)
