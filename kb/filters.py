@@ -27,6 +27,10 @@ class Filters:
         "id IN (SELECT project_id FROM project_target_groups WHERE lower(name) = lower(?))",
         "only projects for this target group",
     )
+    # period_status() is the store's SQL function (kb.store): the status on the store's day.
+    status: str | None = _filter(
+        "period_status(period) = lower(?)", "laufend, abgeschlossen or unbekannt (from the Laufzeit, today)"
+    )
 
     def __post_init__(self) -> None:
         for name in self.names():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -102,13 +103,13 @@ class AllowedChunks:
 
     def __init__(self, max_bytes: int = 32 * 2**20):
         self.max_bytes = max_bytes
-        self._ids: dict[tuple[int, Filters], np.ndarray] = {}  # a dict's get and set are atomic
+        self._ids: dict[tuple[int, date, Filters], np.ndarray] = {}  # a dict's get and set are atomic
 
     def ids(self, store: Store, filters: Filters) -> np.ndarray | None:
         """The chunk ids passing filters (None: no filter set)."""
         if not filters:
             return None
-        key = (store.generation(), filters)
+        key = (store.generation(), store.today(), filters)  # a status filter changes with the day
         ids = self._ids.get(key)
         if ids is None:
             ids = np.array(Catalog(store.db).filtered_chunk_ids(filters), dtype=np.int64)

@@ -52,7 +52,12 @@ def test_the_cli_offers_every_filter():
 def test_from_lookup_reads_each_filter_by_name():
     given = {"area": "Bildung", "town": " ", "q": "ignored"}
     assert Filters.from_lookup(given.get) == Filters(area="Bildung")
-    assert Filters.from_lookup(given.get).as_dict() == {"area": "Bildung", "town": None, "target_group": None}
+    assert Filters.from_lookup(given.get).as_dict() == {
+        "area": "Bildung",
+        "town": None,
+        "target_group": None,
+        "status": None,
+    }
 
 
 @pytest.fixture

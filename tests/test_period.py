@@ -95,3 +95,36 @@ def test_hostile_input_is_bounded():
 )
 def test_period_described_for_cards(text, shown):
     assert describe_period(parse_period(text)) == shown
+
+
+def test_status_filter_in_the_store_follows_the_store_day(tmp_path):
+    """The store asks SQL for a status on its day; filtered ids are remembered per day."""
+    from kb.catalog import Catalog
+    from kb.filters import Filters
+    from kb.pipeline import ingest_paths
+    from kb.search import AllowedChunks
+    from kb.store import Store
+    from tests.conftest import write_project
+
+    for name, period in (("a.md", "2021 bis 2025"), ("b.md", "seit 2019"), ("c.md", "")):
+        path = write_project(tmp_path / "in", name, f"Projekt {name[0]}")
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("---\n## ", f"period: {period}\n---\n## ") if period else text)
+    allowed = AllowedChunks()
+    results = {}
+    for day in (date(2024, 6, 1), date(2026, 6, 1)):
+        store = Store(tmp_path / "kb.sqlite", today=day)
+        ingest_paths(store, [tmp_path / "in"], 10**7)
+        catalog = Catalog(store.db)
+        results[day] = {
+            status: sorted(catalog.filtered_project_ids(Filters(status=status)))
+            for status in ("laufend", "abgeschlossen", "unbekannt")
+        }
+        ids = allowed.ids(store, Filters(status="laufend"))
+        assert sorted(ids.tolist()) == sorted(catalog.chunk_ids_of(results[day]["laufend"]))
+        assert catalog.project("projekt-a")["status"] == ("laufend" if day.year == 2024 else "abgeschlossen")
+        store.close()
+    assert results[date(2024, 6, 1)] == {"laufend": ["projekt-a", "projekt-b"], "abgeschlossen": [],
+                                         "unbekannt": ["projekt-c"]}  # fmt: skip
+    assert results[date(2026, 6, 1)] == {"laufend": ["projekt-b"], "abgeschlossen": ["projekt-a"],
+                                         "unbekannt": ["projekt-c"]}  # fmt: skip

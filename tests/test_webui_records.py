@@ -205,3 +205,21 @@ def test_status_on_cards_pages_and_in_the_api(client: FlaskClient):
     assert 'abgeschlossen</span> <span class="meta">(2019 bis 2021)</span>' in cards
     status_counts = {f["name"]: f["count"] for f in client.get("/api/facets").get_json()["status"]}
     assert status_counts["abgeschlossen"] >= 1 and status_counts["unbekannt"] >= 2
+
+
+def test_status_filter_in_search_listing_and_api(client: FlaskClient):
+    log_in(client)
+    upload(client, "erzaehlcafe.html", PAGE.encode())  # the only finished project
+    finished = client.get(
+        "/api/search", query_string={"q": "Deutsch lernen", "status": "abgeschlossen"}
+    ).get_json()
+    assert [h["id"] for h in finished["results"]] == ["erzaehlcafe-am-freitag"]
+    assert finished["filters"]["status"] == "abgeschlossen"
+    listed = client.get("/api/projects", query_string={"status": "Abgeschlossen"}).get_json()["projects"]
+    assert [p["id"] for p in listed] == ["erzaehlcafe-am-freitag"]
+    others = client.get("/api/projects", query_string={"status": "unbekannt"}).get_json()["projects"]
+    assert "erzaehlcafe-am-freitag" not in {p["id"] for p in others} and others
+    assert client.get("/api/projects", query_string={"status": "laufend"}).get_json()["projects"] == []
+    page = client.get("/", query_string={"status": "abgeschlossen"}).get_data(as_text=True)
+    assert '<select id="filter-status" name="status">' in page and "Erzählcafé am Freitag" in page
+    assert "Lesepaten Herrenberg" not in page

@@ -39,7 +39,8 @@ def search():
 
 @bp.get("/projects")
 def projects():
-    return jsonify({"projects": [public_project(p) for p in current_kb().projects()]})
+    filters = SearchRequest.from_args().filters
+    return jsonify({"projects": [public_project(p) for p in current_kb().projects(filters)]})
 
 
 @bp.get("/projects/<project_id>")

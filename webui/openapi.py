@@ -31,6 +31,7 @@ FILTERS = [
     _query("area", "only projects of this area (Themenfeld), e.g. Bildung"),
     _query("town", "only projects in this town"),
     _query("target_group", "only projects for this target group"),
+    _query("status", "laufend, abgeschlossen or unbekannt (from the Laufzeit, on today's date)"),
 ]
 PROJECT_ID = {
     "name": "project_id",
@@ -211,8 +212,9 @@ def _paths() -> dict:
         },
         "/api/projects": {
             "get": {
-                "summary": "Every project with all fields and sections",
+                "summary": "Every project (or those passing the filters) with all fields and sections",
                 "operationId": "listProjects",
+                "parameters": FILTERS,
                 "responses": {
                     "200": _ok(
                         "all projects",
@@ -277,7 +279,7 @@ def _paths() -> dict:
         },
         "/api/facets": {
             "get": {
-                "summary": "Areas, towns and target groups with their project counts",
+                "summary": "Areas, towns, target groups and statuses with their project counts",
                 "operationId": "facets",
                 "responses": {
                     "200": _ok(
@@ -286,7 +288,7 @@ def _paths() -> dict:
                             "type": "object",
                             "properties": {
                                 name: {"type": "array", "items": _ref("FacetValue")}
-                                for name in ("area", "town", "target_group")
+                                for name in ("area", "town", "target_group", "status")
                             },
                         },
                     )
