@@ -13,9 +13,15 @@ from ingest.provenance import safe_url
 from kb import search as searching
 from kb.catalog import Catalog
 from kb.correcting import Corrections
+from kb.county import County, load_county
+from kb.coverage import Coverage, coverage
 from kb.evaluation import EvalReport, evaluate
 from kb.filters import NO_FILTERS, Filters
+from kb.fund_rules import FundRules, load_fund_rules
+from kb.idea_check import Idea, IdeaReport
+from kb.idea_check import check as check_idea
 from kb.indexing import DenseIndex, IndexReport, Progress
+from kb.network import Network, organisation_network
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
 from kb.search import AllowedChunks, PartnerHit, SearchHit
 from kb.settings import Settings
@@ -35,6 +41,9 @@ class KnowledgeBase:
         self._stores: list[Store] = []
         self._write_lock = threading.Lock()  # one ingest at a time in this process
         self._allowed = AllowedChunks()  # chunk ids per filter, shared by the threads' searches
+        # Read once per process: a broken file stops the start with its name and reason.
+        self.county: County = load_county(settings.county_file)
+        self.fund_rules: FundRules = load_fund_rules(settings.fund_rules_file)
 
     @property
     def store(self) -> Store:
@@ -179,6 +188,19 @@ class KnowledgeBase:
 
     def facets(self) -> dict[str, list[tuple[str, int]]]:
         return self.catalog.facets()
+
+    def coverage(self) -> Coverage:
+        """Project counts by town × area and target group × area, towns of the county included."""
+        groups = [name for name, _ in self.facets()["target_group"]]
+        return coverage(self.store.db, self.county, groups)
+
+    def network(self, filters: Filters = NO_FILTERS) -> Network:
+        """Organisations linked by shared projects (those passing the filters), laid out for drawing."""
+        return organisation_network(self.store.db, self.catalog.filtered_project_ids(filters))
+
+    def idea_check(self, idea: Idea) -> IdeaReport:
+        """An idea against the collection (closest projects, same town, partners) and the fund rules."""
+        return check_idea(idea, self.search, self.project, self.partners, self.fund_rules, self.county)
 
     def sources(self) -> list[dict]:
         return self.store.sources()

@@ -18,6 +18,16 @@ SETTINGS_HELP: list[tuple[str, str, str]] = [
     ("threads", "KB_THREADS", "threads for embedding (default: 1 when serving, all cores for ingest)"),
     ("admin_password", "KB_ADMIN_PASSWORD", "password of the web admin area; unset = admin disabled"),
     ("max_upload_mb", "KB_MAX_UPLOAD_MB", "largest file accepted by ingest and upload, in MB"),
+    (
+        "county_file",
+        "KB_COUNTY_FILE",
+        "TOML list of the county's towns with coordinates (default: Landkreis Böblingen)",
+    ),
+    (
+        "fund_rules_file",
+        "KB_FUND_RULES",
+        "TOML file with the integration fund's rules for the Ideen-Check (default: shipped)",
+    ),
 ]
 
 
@@ -32,6 +42,8 @@ class Settings:
     admin_password: str | None = field(default=None, repr=False)
     max_upload_mb: float = 50.0
     today: date | None = None  # the day project statuses are reckoned on; None: the real day (tests fix it)
+    county_file: Path | None = None
+    fund_rules_file: Path | None = None
 
     @property
     def db_path(self) -> Path:

@@ -7,7 +7,17 @@ from typing import Any
 from flask import Flask
 
 from kb import KnowledgeBase, Settings
-from webui import admin, admin_records, api, catalog_views, errors, search_views, security
+from webui import (
+    admin,
+    admin_records,
+    api,
+    catalog_views,
+    errors,
+    export_views,
+    overview_views,
+    search_views,
+    security,
+)
 from webui.knowledge import KB_EXTENSION
 
 # Room for the multipart framing around a file of the largest allowed size, so that a file
@@ -43,6 +53,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (search_views.bp, catalog_views.bp, admin.bp, admin_records.bp, api.bp):
+    # _() and ngettext() in templates; until catalogs are configured they return the German text.
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_null_translations(newstyle=True)
+    blueprints = (
+        search_views.bp,
+        catalog_views.bp,
+        overview_views.bp,
+        export_views.bp,
+        admin.bp,
+        admin_records.bp,
+        api.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app

@@ -1,0 +1,118 @@
+"""The Ideen-Check: a new initiative's idea against the collection and the county fund's rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kb.county import County, town_key
+from kb.filters import Filters
+from kb.fund_rules import Criterion, FundRules, check_idea
+from kb.search import PartnerHit, SearchHit
+
+MAX_IDEA_CHARS = 2000  # a few paragraphs; the rest of a pasted document is not searched
+CLOSEST_COUNT = 5
+PARTNER_COUNT = 6
+STRENGTH_KINDS = ("value", "special")  # Mehrwert and Besonderheiten say what made a project work
+MAX_STRENGTH_CHARS = 320
+
+# Similarity levels of a project to the idea, from the fused search score (cosine similarity of
+# multilingual-e5 plus at most 0.03 keyword evidence). e5 scores crowd into 0.75-0.95; measured on
+# the sample collection with the evaluation queries (README, "Ideen-Check"), relevant projects score
+# 0.87 and above on a rank-1 hit, and the best hit for a topic the collection lacks stays below 0.84.
+LEVELS = (("very_similar", 0.885), ("similar", 0.85), ("distant", float("-inf")))
+
+
+@dataclass(frozen=True)
+class Idea:
+    text: str
+    town: str = ""
+    target_group: str = ""
+    amount: str = ""
+    months: str = ""
+    organisation: str = ""
+
+    @classmethod
+    def typed(cls, **fields: str | None) -> Idea:
+        """An idea from form fields, each trimmed and bounded before any work on it."""
+        bounds = {"text": MAX_IDEA_CHARS}
+        return cls(**{name: (value or "").strip()[: bounds.get(name, 200)] for name, value in fields.items()})
+
+
+@dataclass(frozen=True)
+class ClosestProject:
+    hit: SearchHit
+    level: str
+    strengths: list[tuple[str, str]]  # (section name, its first sentences)
+
+
+@dataclass
+class IdeaReport:
+    idea: Idea
+    closest: list[ClosestProject]
+    nearest_level: str | None  # of the best hit; None when the collection is empty
+    same_town: list[ClosestProject]  # similar or very similar projects in the idea's town
+    partners: list[PartnerHit]
+    checklist: list[Criterion]
+    fund_name: str
+    in_county: bool = field(default=False)
+
+
+def similarity_level(score: float) -> str:
+    return next(name for name, floor in LEVELS if score >= floor)
+
+
+def first_sentences(text: str, limit: int = MAX_STRENGTH_CHARS) -> str:
+    """The opening sentences of a section, at most `limit` characters, cut at a sentence end if one fits."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    end = max((m.end() for m in re.finditer(r"[.!?](?=\s)", cut)), default=0)
+    return cut[:end] if end > limit // 3 else cut.rsplit(" ", 1)[0] + " …"
+
+
+def check(
+    idea: Idea,
+    search: Callable[..., list[SearchHit]],
+    project: Callable[[str], dict | None],
+    partners: Callable[..., list[PartnerHit]],
+    rules: FundRules,
+    county: County,
+) -> IdeaReport:
+    """Everything the Ideen-Check page shows, from the knowledge base's search, project and partner calls."""
+    checklist = check_idea(rules, county, idea.text, idea.town, idea.amount, idea.months, idea.organisation)
+    if not idea.text:
+        return IdeaReport(idea, [], None, [], [], checklist, rules.name)
+    hits = search(idea.text, k=CLOSEST_COUNT)
+    closest = [_closest(hit, project) for hit in hits]
+    same_town: list[ClosestProject] = []
+    if idea.town:
+        local = search(idea.text, k=3, filters=Filters(town=idea.town))
+        same_town = [_closest(hit, project) for hit in local if similarity_level(hit.score) != "distant"]
+    found_partners = partners(idea.text, k=PARTNER_COUNT)
+    # Organisations already active in the idea's town are the first to talk to.
+    key = town_key(idea.town) if idea.town else None
+    found_partners.sort(key=lambda p: 0 if key and key in {town_key(t) for t in p.towns} else 1)
+    return IdeaReport(
+        idea=idea,
+        closest=closest,
+        nearest_level=closest[0].level if closest else None,
+        same_town=same_town,
+        partners=found_partners,
+        checklist=checklist,
+        fund_name=rules.name,
+        in_county=county.find(idea.town) is not None,
+    )
+
+
+def _closest(hit: SearchHit, project: Callable[[str], dict | None]) -> ClosestProject:
+    full = project(hit.id) or {}
+    strengths = [
+        (section["name"], first_sentences(section["text"]))
+        for kind in STRENGTH_KINDS
+        for section in full.get("sections", [])
+        if section["kind"] == kind and section["text"].strip()
+    ]
+    return ClosestProject(hit, similarity_level(hit.score), strengths[:2])
