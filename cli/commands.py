@@ -49,18 +49,22 @@ def cli(ctx: click.Context, data_dir: str | None, model: str | None) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--quiet", is_flag=True, help="Only the summary line and errors")
+@click.option("--url", help="The web address a single file (a saved page) was published at")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], quiet: bool) -> None:
+def ingest(ctx: click.Context, paths: tuple[str, ...], quiet: bool, url: str | None) -> None:
     """Ingest files or folders (.pdf .html .md .txt .jsonl .json .csv) and update the index."""
-    report = _run_ingest(_open(ctx, threads=os.cpu_count()), list(paths), quiet)
+    report = _run_ingest(_open(ctx, threads=os.cpu_count()), list(paths), quiet, url)
     sys.exit(1 if report.failed else 0)
 
 
-def _run_ingest(kb: KnowledgeBase, paths: list[str], quiet: bool):
+def _run_ingest(kb: KnowledgeBase, paths: list[str], quiet: bool, url: str | None = None):
     from cli.progress import embed_progress, file_progress
 
     with file_progress(paths, quiet) as on_file, embed_progress(quiet) as on_embed:
-        report, index_report = kb.ingest(paths, on_file=on_file, progress=on_embed)
+        try:
+            report, index_report = kb.ingest(paths, on_file=on_file, progress=on_embed, url=url)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
     for error in report.errors:
         click.echo(f"Error: {error}", err=True)
     for note in index_report.notes:

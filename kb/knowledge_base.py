@@ -65,11 +65,17 @@ class KnowledgeBase:
 
     # ---- writing --------------------------------------------------------------------------
     def ingest(
-        self, paths: list[str | Path], on_file=None, progress: Progress | None = None
+        self, paths: list[str | Path], on_file=None, progress: Progress | None = None, url: str | None = None
     ) -> tuple[IngestReport, IndexReport]:
-        """Ingest files and folders, then bring the vector index up to date."""
+        """Ingest files and folders, then bring the vector index up to date. url: the address a single
+        file (a saved web page) was published at; ValueError when it is no web address or several files."""
+        if url is not None:
+            if len(paths) != 1 or Path(paths[0]).is_dir():
+                raise ValueError("--url names the address of one file: give exactly one file with it")
+            if safe_url(url) is None:
+                raise ValueError(f"{url}: {BAD_URL_REASON}")
         with self._write_lock:
-            report = ingest_paths(self.store, paths, self.settings.max_upload_bytes, on_file)
+            report = ingest_paths(self.store, paths, self.settings.max_upload_bytes, on_file, safe_url(url))
             return report, self.dense.sync(self.store, progress=progress)
 
     def ingest_upload(

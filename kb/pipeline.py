@@ -118,7 +118,9 @@ def ingest_paths(
     paths: Iterable[str | Path],
     max_bytes: int,
     on_file: Callable[[FileOutcome], None] | None = None,
+    given_url: str | None = None,
 ) -> IngestReport:
+    """Ingest files and folders; given_url is the web address of the one file named (see KnowledgeBase.ingest)."""
     report = IngestReport()
     for path, named in expand_paths(paths):
         if not named and path.suffix.lower() not in SUFFIX_KINDS:
@@ -126,7 +128,7 @@ def ingest_paths(
         elif not path.exists():
             outcome = FileOutcome(str(path), "failed", errors=[f"{path}: no such file or folder"])
         else:
-            outcome = ingest_file(store, path, max_bytes)
+            outcome = ingest_file(store, path, max_bytes, given_url=given_url)
         report.files.append(outcome)
         if on_file:
             on_file(outcome)

@@ -50,3 +50,25 @@ def test_bad_corrections_are_one_error_line(tmp_path: Path):
     ]:
         result = run(data, "correct", *args)
         assert result.exit_code != 0 and message in result.output, (args, result.output)
+
+
+def test_ingest_with_the_address_a_saved_page_was_published_at(tmp_path: Path):
+    data = tmp_path / "data"
+    page = tmp_path / "seite.html"
+    page.write_text(
+        "<html><head><title>Nähcafé</title></head><body><main><h1>Nähcafé</h1>"
+        "<h2>Herangehensweise</h2><p>Frauen nähen jeden Montag gemeinsam im Bürgerhaus.</p></main></body></html>",
+        encoding="utf-8",
+    )
+    other = write_project(tmp_path / "in", "a.md", "Sprachcafé Miteinander")
+    for args, message in [
+        ([str(page), str(other), "--url", "https://example.org/x"], "give exactly one file"),
+        ([str(tmp_path / "in"), "--url", "https://example.org/x"], "give exactly one file"),
+        ([str(page), "--url", "javascript:alert(1)"], "must be a full web address"),
+    ]:
+        result = run(data, "ingest", "--quiet", *args)
+        assert result.exit_code == 1 and message in result.output, result.output
+    result = run(data, "ingest", "--quiet", str(page), "--url", "https://www.ehningen.de/naehcafe")
+    assert result.exit_code == 0, result.output
+    [project] = json.loads(run(data, "projects", "--json").output)
+    assert project["source"]["url"] == "https://www.ehningen.de/naehcafe"
