@@ -143,14 +143,27 @@ def partners(ctx: click.Context, query_or_id: str, top_k: int, town: str | None,
 
 @cli.command()
 @_filter_options
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]), default="text", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file")
 @click.pass_context
-def projects(ctx: click.Context, as_json: bool, **filters: str | None) -> None:
-    """Every project (or those passing the filters) with all its fields and sections."""
-    from cli.output import print_projects
+def projects(ctx: click.Context, as_json: bool, fmt: str, output: str | None, **filters: str | None) -> None:
+    """Every project (or those passing the filters) with all its fields and sections; as a table
+    (CSV, XLSX) one row per project, text that a spreadsheet would run as a formula defused."""
+    from cli.output import print_projects, write_export
 
+    fmt = "json" if as_json else fmt
+    if fmt == "xlsx" and not output:
+        raise click.ClickException(
+            "--format xlsx needs --output FILE (an Excel file is not for the terminal)"
+        )
     items = _open(ctx).projects(Filters(**filters))
-    _emit(items) if as_json else print_projects(items)
+    if fmt == "text" and not output:
+        print_projects(items)
+    else:
+        write_export(items, "json" if fmt == "text" else fmt, output)
 
 
 @cli.command(name="eval")

@@ -54,3 +54,33 @@ def print_eval(report: EvalReport) -> None:
     click.echo(row("all", report.metrics()))
     for lang, metrics in report.by_language().items():
         click.echo(row(lang, metrics))
+
+
+def write_export(projects: list[dict], fmt: str, output: str | None) -> None:
+    """Projects as JSON, CSV or XLSX, to a file (written whole, then renamed into place) or stdout."""
+    import json
+    import os
+    from pathlib import Path
+
+    from kb import export
+
+    if fmt == "json":
+        data: bytes = json.dumps(projects, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+    elif fmt == "csv":
+        # a file gets a byte order mark: Excel reads UTF-8 (umlauts) only with it
+        data = ("\ufeff" if output else "") + export.to_csv(export.project_table(projects))
+        data = data.encode("utf-8")
+    else:
+        data = export.to_xlsx([export.project_table(projects)])
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, target)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise click.ClickException(f"{output}: cannot be written: {error.strerror or error}") from error
+    click.echo(f"{len(projects)} project(s) written to {output}", err=True)
