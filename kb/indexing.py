@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,6 +20,9 @@ from kb.store import Store
 EMBED_BATCH = 64
 # Vectors of recent queries: 384 float32 plus the query text, ~2-4 KB each, so ~2,000-4,000 queries.
 QUERY_VECTOR_CACHE_BYTES = 8 * 1024 * 1024
+# Threads that embed queries for searches (model calls still run one at a time, under the model lock);
+# as many as the web server has request threads, so no search queues behind another for a thread.
+QUERY_EMBED_WORKERS = 4
 # Off the request path, small batches: a search waits for the model at most one batch long.
 BACKGROUND_BATCH = 8
 # While another process is embedding (its vectors keep arriving in the shared cache) the catch-up
@@ -61,6 +65,8 @@ class DenseIndex:
         # parallel calls only compete for the same cores.
         self._model_lock = threading.RLock()
         self._query_vectors = ByteBoundedCache(QUERY_VECTOR_CACHE_BYTES)
+        self._query_pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
@@ -142,8 +148,27 @@ class DenseIndex:
             self._query_vectors.put(key, vector)
         return vector
 
+    def query_vector_soon(self, text: str) -> Callable[[], np.ndarray]:
+        """Start embedding a query on a worker thread and return a function that waits for its
+        vector: the model call releases the interpreter, so the caller's other work runs meanwhile."""
+        cached = self._query_vectors.get((self.embedder.model_id, " ".join(text.split())))
+        if cached is not None:
+            return lambda: cached
+        with self._pool_lock:
+            if self._query_pool is None:
+                self._query_pool = ThreadPoolExecutor(QUERY_EMBED_WORKERS, thread_name_prefix="query-embed")
+            future = self._query_pool.submit(self.embed_query, text)
+        return future.result
+
     def forget_query_vectors(self) -> None:
         self._query_vectors.clear()
+
+    def close(self) -> None:
+        """End the query threads (a search still running gets its vector first)."""
+        with self._pool_lock:
+            pool, self._query_pool = self._query_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def vectors_for(
         self,

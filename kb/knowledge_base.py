@@ -58,6 +58,7 @@ class KnowledgeBase:
         return Catalog(self.store.db)
 
     def close(self) -> None:
+        self.dense.close()
         for store in self._stores:
             store.close()
         self._stores.clear()

@@ -83,13 +83,17 @@ def search(
     if allowed_chunks is not None and not len(allowed_chunks):
         return []
     depth = candidate_depth(k)
+    # The model embeds the query on another thread while this one does the keyword half: the
+    # search then takes about as long as the embedding alone (bench/search.py).
+    query_vector = dense.query_vector_soon(query)
     index = dense.current(store)
-    scores, ids = index.search(dense.embed_query(query), depth, allowed_ids=allowed_chunks)
-    dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
     wanted = query_analysis(query)
     freqs = store.doc_freqs([*wanted.terms, *wanted.parts])
     keyword_chunks = _keyword_chunks(catalog, query, freqs, depth, allowed_chunks, len(index))
-    chunk_rows = catalog.chunks([c for c, _ in dense_chunks] + [c for c, _ in keyword_chunks])
+    chunk_rows = catalog.chunks([c for c, _ in keyword_chunks])
+    scores, ids = index.search(query_vector(), depth, allowed_ids=allowed_chunks)
+    dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
+    chunk_rows.update(catalog.chunks([c for c, _ in dense_chunks if c not in chunk_rows]))
     dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
     keyword_projects, keyword_best = _best_per_project(keyword_chunks, chunk_rows)
     confidence = keyword_confidence(query_terms(query), freqs, len(index))
