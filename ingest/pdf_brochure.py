@@ -7,26 +7,33 @@ structure (titles, info blocks, sections, dividers) is then read from that (pdf_
 
 from __future__ import annotations
 
+import re
+
 import pymupdf
 
-from ingest.pdf_layout import (
-    MARGIN_SHARE,
-    TextLine,
-    body_size,
-    page_lines,
-    reading_order,
+from ingest.pdf_columns import reading_order
+from ingest.pdf_furniture import (
+    Rect,
+    split_captions,
+    split_footnotes,
+    split_page_numbers,
+    split_pull_quotes,
     split_running_text,
 )
+from ingest.pdf_layout import MARGIN_SHARE, TextLine, body_size, page_lines
 from ingest.pdf_structure import BrochureReader, area_name
 from ingest.provenance import edition_in_text, pdf_date
-from ingest.record import IngestError, ParseResult, SourceInfo
+from ingest.record import IngestError, ParseResult, ProjectRecord, SourceInfo
 
 
 def parse(path: str, data: bytes) -> ParseResult:
     """Parse a brochure PDF into project records; IngestError when it cannot be read at all."""
-    pages, heights, problems = _read_pages(path, data)
+    pages, heights, pictures, problems = _read_pages(path, data)
     body = body_size(pages)
     running = split_running_text(pages, heights, body)
+    split_page_numbers(pages)
+    footnotes = split_footnotes(pages, body)
+    split_captions(pages, pictures, body)
     hints = [
         _header_area(removed + kept, height, body)
         for removed, kept, height in zip(running, pages, heights, strict=True)
@@ -36,8 +43,10 @@ def parse(path: str, data: bytes) -> ParseResult:
         for lines, height in zip(pages, heights, strict=True)
         for line in reading_order(lines, height, body)
     ]
+    quotes = split_pull_quotes(stream, body)
     reader = BrochureReader(stream, hints, body)
     records = reader.records()
+    _keep_aside(records, footnotes, quotes)
     if not records:
         raise IngestError(
             path,
@@ -56,6 +65,25 @@ def _document_info(path: str, data: bytes, pages: list[list[TextLine]]) -> Sourc
     day = pdf_date(metadata.get("modDate")) or pdf_date(metadata.get("creationDate"))
     front = " ".join(line.text for lines in pages for line in lines)
     return SourceInfo(date=day, edition=edition_in_text(front))
+
+
+def _keep_aside(
+    records: list[ProjectRecord], footnotes: dict[int, list[str]], quotes: dict[int, list[str]]
+) -> None:
+    """Footnotes, and pull quotes the text does not repeat, kept with the project on their page."""
+    for record in records:
+        pages = range((record.page_start or 1) - 1, record.page_end or record.page_start or 1)
+        notes = [note for page in pages for note in footnotes.get(page, ())]
+        if notes:
+            record.extra["Fußnoten"] = " ".join(notes)
+        told = _normal(" ".join(section.text for section in record.sections))
+        said = [quote for page in pages for quote in quotes.get(page, ()) if _normal(quote) not in told]
+        if said:
+            record.extra["Zitat"] = " ".join(said)
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w ]", " ", text.lower()).split())
 
 
 def _header_area(lines: list[TextLine], height: float, body: float) -> str | None:
@@ -87,10 +115,13 @@ def _open(path: str, data: bytes) -> pymupdf.Document:
     return document
 
 
-def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[float], list[IngestError]]:
-    """Text lines and height of every page, and problems with pages that hold no text."""
+def _read_pages(
+    path: str, data: bytes
+) -> tuple[list[list[TextLine]], list[float], list[list[Rect]], list[IngestError]]:
+    """Text lines, height and pictures of every page, and problems with pages that hold no text."""
     pages: list[list[TextLine]] = []
     heights: list[float] = []
+    pictures: list[list[Rect]] = []
     problems: list[IngestError] = []
     scanned: list[int] = []
     with _open(path, data) as document:
@@ -111,6 +142,7 @@ def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[floa
                 scanned.append(index + 1)
             pages.append(lines)
             heights.append(page.rect.height)
+            pictures.append(_pictures(page) if lines else [])
     if not any(pages):
         if scanned:
             raise IngestError(path, "no text layer — scanned document? Run OCR first.", f"page {scanned[0]}")
@@ -122,4 +154,14 @@ def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[floa
                 path, "no text layer (a scan or a picture) — skipped; run OCR if it holds text", where
             )
         )
-    return pages, heights, problems
+    return pages, heights, pictures, problems
+
+
+def _pictures(page: pymupdf.Page) -> list[Rect]:
+    """Where pictures stand on a page (photos, not rules or icons: both sides 30 points or more)."""
+    try:
+        infos = page.get_image_info()
+    except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
+        return []
+    boxes = [tuple(info["bbox"]) for info in infos[:200]]
+    return [box for box in boxes if box[2] - box[0] >= 30 and box[3] - box[1] >= 30]

@@ -7,23 +7,17 @@ program wrote the file, so that brochures from any layout program read the same 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pymupdf
 
-from ingest.headings import section_kind
 from ingest.hyphenation import WordEvidence, join_all
 
 # Text without images or accurate glyph boxes: faster, and positions per line are all we need.
 TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
-_PAGE_NUMBER = re.compile(
-    r"^(seite\s*|s\.\s*|page\s*|[-–]\s*)?\d{1,4}(\s*(/|von|of)\s*\d{1,4})?(\s*[-–])?$", re.I
-)
-_DIGITS = re.compile(r"\d+")
 MARGIN_SHARE = 0.12  # running headers and footers live in this share of the page height
 
 
@@ -52,7 +46,7 @@ class TextLine:
     bold: bool  # every visible character is bold
     color: int
     spans: list[Span] = field(default_factory=list)  # the visible ones
-    column: int = 0  # set by reading_order: 0 single or left column, 1 right column, 2 across both
+    column: int = 0  # set by pdf_columns.reading_order: 0, 1, 2, ... from the left; -1 across a gutter
 
 
 def page_lines(page: pymupdf.Page, index: int) -> list[TextLine]:
@@ -140,12 +134,7 @@ def _make_line(spans: list[dict], index: int, bold_fonts: dict[str, bool]) -> Te
     )
 
 
-def _margin_key(line: TextLine) -> tuple[str, int]:
-    """What makes two margin lines "the same": text with numbers blanked, and height on the page."""
-    return _DIGITS.sub("#", line.text.lower()), round(line.baseline / 3)
-
-
-def _rows(lines: list[TextLine]) -> list[list[TextLine]]:
+def rows(lines: list[TextLine]) -> list[list[TextLine]]:
     """Lines grouped into rows sharing a baseline, top to bottom."""
     rows: list[list[TextLine]] = []
     for line in sorted(lines, key=lambda item: item.baseline):
@@ -156,68 +145,6 @@ def _rows(lines: list[TextLine]) -> list[list[TextLine]]:
     return rows
 
 
-def split_running_text(
-    pages: list[list[TextLine]], heights: list[float], body: float
-) -> list[list[TextLine]]:
-    """Remove running headers, footers and page numbers from every page; return what was removed.
-
-    Rows at the top and bottom edge are taken from the edge inwards, stopping at the first row
-    that is not running text. A line is running text when it is a bare page number, or when the
-    same text (numbers ignored) stands at the same height on enough pages: small print on a
-    quarter of the pages (or on two, in the row nearest the edge: a header naming the project),
-    anything at body size or a little larger on most pages; large type never. A line that looks like a section heading
-    ("Mehrwert", bold or larger) is never running text, however often it opens a page.
-    """
-    counts: Counter = Counter()
-    for number, lines in enumerate(pages):
-        low, high = heights[number] * MARGIN_SHARE, heights[number] * (1 - MARGIN_SHARE)
-        counts.update({_margin_key(line) for line in lines if line.y1 <= low or line.y0 >= high})
-    with_text = sum(1 for lines in pages if lines)
-    rule = _RunningRule(counts, body, max(2, round(0.25 * with_text)), max(2, with_text // 2 + 1))
-    removed: list[list[TextLine]] = []
-    for number, lines in enumerate(pages):
-        height = heights[number]
-        top = [line for line in lines if line.y1 <= height * MARGIN_SHARE]
-        bottom = [line for line in lines if line.y0 >= height * (1 - MARGIN_SHARE)]
-        running: list[TextLine] = []
-        for rows in (_rows(top), list(reversed(_rows(bottom)))):
-            for depth, row in enumerate(rows):
-                if not any(rule.is_running(line, outermost=depth == 0) for line in row):
-                    break
-                running.extend(row)
-        removed.append(running)
-        marked = {id(line) for line in running}
-        pages[number] = [line for line in lines if id(line) not in marked]
-    return removed
-
-
-@dataclass
-class _RunningRule:
-    counts: Counter
-    body: float
-    quarter: int  # pages: a quarter of those with text, at least two
-    most: int  # pages: more than half of those with text
-
-    def is_running(self, line: TextLine, outermost: bool) -> bool:
-        if _PAGE_NUMBER.match(line.text):
-            return True
-        if line.size > 1.2 * self.body or looks_like_heading(line, self.body):
-            return False  # titles repeating at the same place ("Projekt 1", "Projekt 2") stay
-        count = self.counts[_margin_key(line)]
-        if line.size < 0.95 * self.body:
-            return count >= self.quarter or (outermost and count >= 2)
-        if outermost and not line.bold and line.size <= 1.05 * self.body and count >= self.quarter:
-            return True
-        return count >= self.most
-
-
-def looks_like_heading(line: TextLine, body: float) -> bool:
-    """A known section heading or a variant of one, set bold or larger than the body text."""
-    if len(line.text) > 60 or not (line.bold or line.size >= 1.05 * body):
-        return False
-    return section_kind(line.text) is not None
-
-
 def body_size(pages: list[list[TextLine]]) -> float:
     """The font size most characters of the document are set in."""
     sizes: Counter = Counter()
@@ -225,102 +152,6 @@ def body_size(pages: list[list[TextLine]]) -> float:
         for line in lines:
             sizes[line.size] += len(line.text)
     return sizes.most_common(1)[0][0] if sizes else 10.0
-
-
-def column_split(lines: list[TextLine], body: float) -> float | None:
-    """The x of the gutter between two text columns on a page, or None for a one-column page."""
-    if len(lines) < 6:
-        return None
-    starts = sorted(line.x0 for line in lines)
-    ends = sorted(line.x1 for line in lines)
-    left, right = starts[0], ends[-1]
-    centre = (left + right) / 2
-    best: tuple[int, float, float] | None = None
-    x = left + 0.3 * (right - left)
-    while x <= left + 0.7 * (right - left):
-        # Lines crossing x: started before it, minus those that ended before it.
-        crossing = bisect_left(starts, x - 1) - bisect_right(ends, x + 1)
-        candidate = (crossing, abs(x - centre), x)
-        if best is None or candidate < best:
-            best = candidate
-        x += 3
-    if best is None:
-        return None
-    split = best[2]
-    left_lines = [line for line in lines if line.x1 <= split + 1]
-    right_lines = [line for line in lines if line.x0 >= split - 1]
-    if len(left_lines) < 3 or len(right_lines) < 3:
-        return None
-    return split if _look_like_columns(left_lines, right_lines, body) else None
-
-
-def _look_like_columns(left: list[TextLine], right: list[TextLine], body: float) -> bool:
-    """Columns of running text, not a table of short labels beside their values.
-
-    Body text in a column fills most of its width: three in four lines reach at least 65 % of
-    it. A label column does not, and is far narrower than its value column.
-    """
-    left_start, left_end = min(line.x0 for line in left), max(line.x1 for line in left)
-    right_start, right_end = min(line.x0 for line in right), max(line.x1 for line in right)
-    left_width, right_width = left_end - left_start, right_end - right_start
-    if min(left_width, right_width) < 0.3 * max(left_width, right_width):
-        return False
-    ends = sorted(line.x1 for line in left if not line.bold and abs(line.size - body) < 0.6)
-    return len(ends) >= 3 and ends[len(ends) // 4] >= left_start + 0.65 * left_width
-
-
-def reading_order(lines: list[TextLine], height: float, body: float) -> list[TextLine]:
-    """Lines of one page in reading order: full-width parts top to bottom, columns left before right.
-
-    Small print along the top and bottom edge (a header the page does not share with others)
-    is read first and last. Lines crossing the gutter divide the rest into bands; inside a band
-    the left column is read completely before the right one.
-    """
-    rows = _rows(lines)
-    top = 0
-    while top < len(rows) and _is_edge_row(rows[top], height, body, top_edge=True):
-        top += 1
-    bottom = len(rows)
-    while bottom > top and _is_edge_row(rows[bottom - 1], height, body, top_edge=False):
-        bottom -= 1
-    middle = [line for row in rows[top:bottom] for line in row]
-    head = [line for row in rows[:top] for line in sorted(row, key=lambda item: item.x0)]
-    tail = [line for row in rows[bottom:] for line in sorted(row, key=lambda item: item.x0)]
-    return head + _columns_in_order(middle, body) + tail
-
-
-def _is_edge_row(row: list[TextLine], height: float, body: float, top_edge: bool) -> bool:
-    inside = (
-        all(line.y1 <= height * MARGIN_SHARE for line in row)
-        if top_edge
-        else all(line.y0 >= height * (1 - MARGIN_SHARE) for line in row)
-    )
-    return inside and all(line.size < 0.95 * body for line in row)
-
-
-def _columns_in_order(lines: list[TextLine], body: float) -> list[TextLine]:
-    by_position = sorted(lines, key=lambda line: (round(line.baseline, 0), line.x0))
-    split = column_split(lines, body)
-    if split is None:
-        return _rows_in_order(by_position)
-    ordered: list[TextLine] = []
-    left: list[TextLine] = []
-    right: list[TextLine] = []
-    for line in by_position:
-        if line.x0 < split - 1 and line.x1 > split + 1:
-            line.column = 2
-            ordered += _rows_in_order(left) + _rows_in_order(right) + [line]
-            left, right = [], []
-        elif line.x1 <= split + 1:
-            left.append(line)
-        else:
-            line.column = 1
-            right.append(line)
-    return ordered + _rows_in_order(left) + _rows_in_order(right)
-
-
-def _rows_in_order(lines: list[TextLine]) -> list[TextLine]:
-    return [line for row in _rows(lines) for line in sorted(row, key=lambda item: item.x0)]
 
 
 def assign_column_edges(lines: list[TextLine]) -> dict[tuple[int, int], float]:

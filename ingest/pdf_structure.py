@@ -228,11 +228,7 @@ class BrochureReader:
         first = line.spans[0]
         match = _LABEL.match(line.text) if ":" in line.text[:41] else None
         if match is None:
-            beside = following is not None and following.page == line.page and following.x0 > line.x1
-            if line.bold and beside and abs(following.baseline - line.baseline) <= 2:
-                name = _label_name(line.text, bold=True, in_sections=in_sections)
-                return FieldValue(name, line, [], None, line, text=line.text) if name else None
-            return None
+            return self._bare_label(line, in_sections, following)
         if in_sections and not first.bold:
             return None
         name = _label_name(match.group(1), bold=first.bold, in_sections=in_sections)
@@ -242,6 +238,24 @@ class BrochureReader:
         value_span = next((s for s in line.spans if not s.bold), None) if value else None
         value_x = value_span.x0 if value_span and value_span is not first else None
         return FieldValue(name, line, [value] if value else [], value_x, line, bool(value), match.group(1))
+
+    def _bare_label(self, line: TextLine, in_sections: bool, following: TextLine | None) -> FieldValue | None:
+        """A bold label without a colon: its value beside it on the same row ("Träger   Verein e. V."),
+        or a known label set small right above its value, as in a coloured info box."""
+        if not line.bold or following is None or following.page != line.page:
+            return None
+        beside = following.x0 > line.x1 and abs(following.baseline - line.baseline) <= 2
+        above = (
+            field_name(line.text) is not None
+            and (not in_sections or line.size < 0.95 * self.body)
+            and not following.bold
+            and abs(following.x0 - line.x0) <= 3
+            and 0 < following.baseline - line.baseline <= 1.8 * line.size
+        )
+        if not (beside or above):
+            return None
+        name = _label_name(line.text, bold=True, in_sections=in_sections)
+        return FieldValue(name, line, [], None, line, text=line.text) if name else None
 
     def _continues_field(self, current: FieldValue, line: TextLine) -> bool:
         last = current.last or current.label

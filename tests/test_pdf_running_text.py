@@ -12,7 +12,8 @@ import pymupdf
 import pytest
 
 from ingest import parse_file
-from ingest.pdf_layout import TextLine, split_running_text
+from ingest.pdf_furniture import split_running_text
+from ingest.pdf_layout import TextLine
 
 BODY, HEADING = 10.0, 11.0  # bold headings at 1.1x the body size
 HEADER_Y, FIRST_LINE_Y = 40.0, 72.0  # the heading sits inside the top 12 % of the page

@@ -1,0 +1,220 @@
+"""What a brochure prints around the projects' text: running headers and footers, page numbers,
+footnotes, photo captions and pull quotes. Each is taken out of the pages before the structure
+is read, so that none of it ends up inside a section.
+
+Every rule works from what the page shows, never from which program made it: running text
+repeats at the page edge; a page number counts with the pages wherever it stands; a footnote is
+small print below the text whose number also stands after a word above it; a caption is small
+print right under or over a picture; a pull quote is large type in quotation marks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from ingest.headings import section_kind
+from ingest.hyphenation import join_all
+from ingest.pdf_layout import MARGIN_SHARE, TextLine, rows
+
+_PAGE_NUMBER = re.compile(
+    r"^(seite\s*|s\.\s*|page\s*|[-–]\s*)?\d{1,4}(\s*(/|von|of)\s*\d{1,4})?(\s*[-–])?$", re.I
+)
+_DIGITS = re.compile(r"\d+")
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
+_FOOTNOTE_START = re.compile(r"^(\d{1,3}|\*{1,3})(?:\)|\.)?\s?(?=[^\W\d_])")
+_OPENING_QUOTES = "„“\"»«‚‘'"
+_CLOSING_QUOTES = "“”\"«»‘’'"
+
+Rect = tuple[float, float, float, float]
+
+
+def _margin_key(line: TextLine) -> tuple[str, int]:
+    """What makes two margin lines "the same": text with numbers blanked, and height on the page."""
+    return _DIGITS.sub("#", line.text.lower()), round(line.baseline / 3)
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w ]", " ", text.lower()).split())
+
+
+def split_running_text(
+    pages: list[list[TextLine]], heights: list[float], body: float
+) -> list[list[TextLine]]:
+    """Remove running headers, footers and page numbers from every page; return what was removed.
+
+    Rows at the top and bottom edge are taken from the edge inwards, stopping at the first row
+    that is not running text. A line is running text when it is a bare page number, or when the
+    same text (numbers ignored) stands at the same height on enough pages: small print on a
+    quarter of the pages, or on two in the row nearest the edge, or once there when it repeats a
+    title (a header naming the project); anything at body size or a little larger on most pages;
+    large type never. A line that looks like a section heading ("Mehrwert", bold or larger) is
+    never running text, however often it opens a page.
+    """
+    counts: Counter = Counter()
+    for number, lines in enumerate(pages):
+        low, high = heights[number] * MARGIN_SHARE, heights[number] * (1 - MARGIN_SHARE)
+        counts.update({_margin_key(line) for line in lines if line.y1 <= low or line.y0 >= high})
+    with_text = sum(1 for lines in pages if lines)
+    titles = {_normal(line.text) for lines in pages for line in lines if line.size >= 1.35 * body}
+    rule = _RunningRule(counts, body, max(2, round(0.25 * with_text)), max(2, with_text // 2 + 1), titles)
+    removed: list[list[TextLine]] = []
+    for number, lines in enumerate(pages):
+        height = heights[number]
+        top = [line for line in lines if line.y1 <= height * MARGIN_SHARE]
+        bottom = [line for line in lines if line.y0 >= height * (1 - MARGIN_SHARE)]
+        running: list[TextLine] = []
+        for edge_rows in (rows(top), list(reversed(rows(bottom)))):
+            for depth, row in enumerate(edge_rows):
+                if not any(rule.is_running(line, outermost=depth == 0) for line in row):
+                    break
+                running.extend(row)
+        removed.append(running)
+        marked = {id(line) for line in running}
+        pages[number] = [line for line in lines if id(line) not in marked]
+    return removed
+
+
+@dataclass
+class _RunningRule:
+    counts: Counter
+    body: float
+    quarter: int  # pages: a quarter of those with text, at least two
+    most: int  # pages: more than half of those with text
+    titles: set[str]  # large lines of the document, normalised
+
+    def is_running(self, line: TextLine, outermost: bool) -> bool:
+        if _PAGE_NUMBER.match(line.text):
+            return True
+        if line.size > 1.2 * self.body or looks_like_heading(line, self.body):
+            return False  # titles repeating at the same place ("Projekt 1", "Projekt 2") stay
+        count = self.counts[_margin_key(line)]
+        if line.size < 0.95 * self.body:
+            if outermost and (count >= 2 or _normal(line.text) in self.titles):
+                return True
+            return count >= self.quarter
+        if outermost and not line.bold and line.size <= 1.05 * self.body and count >= self.quarter:
+            return True
+        return count >= self.most
+
+
+def looks_like_heading(line: TextLine, body: float) -> bool:
+    """A known section heading or a variant of one, set bold or larger than the body text."""
+    if len(line.text) > 60 or not (line.bold or line.size >= 1.05 * body):
+        return False
+    return section_kind(line.text) is not None
+
+
+def split_page_numbers(pages: list[list[TextLine]]) -> None:
+    """Remove page numbers that stand anywhere (in a side margin, say): bare numbers alone on their
+    row or outside the text beside them, that count with the pages (number minus page index the
+    same on at least two pages)."""
+    found: dict[int, list[tuple[int, TextLine]]] = {}
+    for index, lines in enumerate(pages):
+        for row in rows(lines):
+            for line in row:
+                if _BARE_NUMBER.match(line.text) and (
+                    len(row) == 1 or line is max(row, key=_x0) or line is min(row, key=_x0)
+                ):
+                    found.setdefault(int(line.text) - index, []).append((index, line))
+    offset, hits = max(found.items(), key=lambda item: len(item[1]), default=(0, []))
+    if len({index for index, _ in hits}) < 2:
+        return
+    for index, line in hits:
+        pages[index] = [item for item in pages[index] if item is not line]
+
+
+def _x0(line: TextLine) -> float:
+    return line.x0
+
+
+def split_captions(pages: list[list[TextLine]], pictures: list[list[Rect]], body: float) -> int:
+    """Remove captions: small print set right under (or over) a picture and overlapping it."""
+    removed = 0
+    for index, rects in enumerate(pictures):
+        if not rects or not pages[index]:
+            continue
+        caption: set[int] = set()
+        for x0, y0, x1, y1 in rects:
+            edge_below, edge_above = y1, y0
+            for line in sorted(pages[index], key=lambda item: item.y0):
+                small = line.size <= 0.92 * body
+                overlaps = line.x0 < x1 and line.x1 > x0
+                if small and overlaps and 0 <= line.y0 - edge_below <= 1.6 * line.size:
+                    caption.add(id(line))
+                    edge_below = line.y1
+            for line in sorted(pages[index], key=lambda item: -item.y1):
+                small = line.size <= 0.92 * body
+                if small and line.x0 < x1 and line.x1 > x0 and 0 <= edge_above - line.y1 <= 1.2 * line.size:
+                    caption.add(id(line))
+                    edge_above = line.y0
+        removed += len(caption)
+        pages[index] = [line for line in pages[index] if id(line) not in caption]
+    return removed
+
+
+def split_footnotes(pages: list[list[TextLine]], body: float) -> dict[int, list[str]]:
+    """Remove footnotes and their markers; return the footnote texts per page.
+
+    A footnote is small print below the page's last line of body text, opening with a number
+    ("1 Angaben des Trägers") that also stands right after a word of the text above ("kommen.1").
+    """
+    notes: dict[int, list[str]] = {}
+    for index, lines in enumerate(pages):
+        text_lines = [line for line in lines if line.size >= 0.95 * body]
+        if not text_lines:
+            continue
+        last = max(line.y1 for line in text_lines)
+        below = sorted(
+            (line for line in lines if line.y0 >= last - 1 and line.size <= 0.9 * body),
+            key=lambda item: item.y0,
+        )
+        found: list[list[TextLine]] = []
+        for line in below:
+            match = _FOOTNOTE_START.match(line.text)
+            if match and _strip_marker(text_lines, match.group(1)):
+                found.append([line])
+            elif found and 0 < line.y0 - found[-1][-1].y1 <= line.size:
+                found[-1].append(line)
+        if found:
+            marked = {id(line) for note in found for line in note}
+            pages[index] = [line for line in lines if id(line) not in marked]
+            notes[index] = [join_all(line.text for line in note) for note in found]
+    return notes
+
+
+def _strip_marker(lines: list[TextLine], number: str) -> bool:
+    """Remove a footnote marker after a word ("kommen.1", "Gäste*"); whether one was found."""
+    marker = re.compile(r"(?<=[a-zäöüß.,;:!?“”\"»)])" + re.escape(number) + r"(?=\s|$|[.,;:)])")
+    for line in lines:
+        changed = marker.sub("", line.text, count=1)
+        if changed != line.text:
+            line.text = changed
+            return True
+    return False
+
+
+def split_pull_quotes(stream: list[TextLine], body: float) -> dict[int, list[str]]:
+    """Remove pull quotes (large type in quotation marks, six words or more) from the reading stream."""
+    quotes: dict[int, list[str]] = {}
+    index = 0
+    while index < len(stream):
+        line = stream[index]
+        if line.size < 1.15 * body or line.text[:1] not in _OPENING_QUOTES:
+            index += 1
+            continue
+        end = index
+        while end < len(stream) and end - index < 6 and stream[end].text[-1:] not in _CLOSING_QUOTES:
+            end += 1
+        if end == len(stream) or stream[end].text[-1:] not in _CLOSING_QUOTES:
+            index += 1
+            continue
+        block = stream[index : end + 1]
+        text = " ".join(item.text for item in block)
+        if len(text.split()) < 6 or any(abs(item.size - line.size) > 0.6 for item in block):
+            index += 1
+            continue
+        quotes.setdefault(line.page, []).append(text)
+        del stream[index : end + 1]
+    return quotes
