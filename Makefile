@@ -20,11 +20,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's chromium drives the browser tests (Playwright cannot download its own browser here).
+# Debian's chromium drives the browser tests (Playwright cannot download its own browser here);
+# it and WeasyPrint (pango) typeset the layout zoo's brochures.
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "Installing chromium (Debian) for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	fi
+	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
+		echo "Installing pango (Debian) for WeasyPrint"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null; \
 	fi
 
 demo: install

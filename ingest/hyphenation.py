@@ -26,6 +26,7 @@ _ELISION_WORDS = frozenset({"und", "oder", "bzw", "sowie", "bis", "als", "wie", 
 _PUNCTUATION = ".,;:!?()[]{}\"'„“”‚‘’«»/"
 _LAST_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-?$")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
+_ADDRESS = re.compile(r"(@|://|\bwww\.)\S*$")
 
 
 class WordEvidence:
@@ -71,6 +72,8 @@ def join_lines(left: str, right: str, evidence: WordEvidence | None = None) -> s
     if not stem or not stem[-1].isalpha():
         # "2021-" + "2024" keeps the hyphen; a free-standing dash ("Ziel -") is punctuation.
         return f"{left}{right}" if stem[-1:].isdigit() else f"{left} {right}"
+    if _ADDRESS.search(stem[-80:]):
+        return f"{left}{right}"  # an e-mail or web address breaks only at its own hyphens
     first = _FIRST_WORD.match(right)
     if first and first.group().lower() in _ELISION_WORDS:
         return f"{stem}- {right}"

@@ -13,7 +13,6 @@ import pymupdf
 
 from ingest.pdf_columns import reading_order
 from ingest.pdf_furniture import (
-    Rect,
     split_captions,
     split_footnotes,
     split_page_numbers,
@@ -28,12 +27,12 @@ from ingest.record import IngestError, ParseResult, ProjectRecord, SourceInfo
 
 def parse(path: str, data: bytes) -> ParseResult:
     """Parse a brochure PDF into project records; IngestError when it cannot be read at all."""
-    pages, heights, pictures, problems = _read_pages(path, data)
+    pages, heights, problems = _read_pages(path, data)
     body = body_size(pages)
+    footnotes = split_footnotes(pages, body)  # first: a footnote may repeat at the foot of pages
     running = split_running_text(pages, heights, body)
     split_page_numbers(pages)
-    footnotes = split_footnotes(pages, body)
-    split_captions(pages, pictures, body)
+    split_captions(pages, body)
     hints = [
         _header_area(removed + kept, height, body)
         for removed, kept, height in zip(running, pages, heights, strict=True)
@@ -115,13 +114,10 @@ def _open(path: str, data: bytes) -> pymupdf.Document:
     return document
 
 
-def _read_pages(
-    path: str, data: bytes
-) -> tuple[list[list[TextLine]], list[float], list[list[Rect]], list[IngestError]]:
-    """Text lines, height and pictures of every page, and problems with pages that hold no text."""
+def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[float], list[IngestError]]:
+    """Text lines and height of every page, and problems with pages that hold no text."""
     pages: list[list[TextLine]] = []
     heights: list[float] = []
-    pictures: list[list[Rect]] = []
     problems: list[IngestError] = []
     scanned: list[int] = []
     with _open(path, data) as document:
@@ -142,7 +138,6 @@ def _read_pages(
                 scanned.append(index + 1)
             pages.append(lines)
             heights.append(page.rect.height)
-            pictures.append(_pictures(page) if lines else [])
     if not any(pages):
         if scanned:
             raise IngestError(path, "no text layer — scanned document? Run OCR first.", f"page {scanned[0]}")
@@ -154,14 +149,4 @@ def _read_pages(
                 path, "no text layer (a scan or a picture) — skipped; run OCR if it holds text", where
             )
         )
-    return pages, heights, pictures, problems
-
-
-def _pictures(page: pymupdf.Page) -> list[Rect]:
-    """Where pictures stand on a page (photos, not rules or icons: both sides 30 points or more)."""
-    try:
-        infos = page.get_image_info()
-    except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase):
-        return []
-    boxes = [tuple(info["bbox"]) for info in infos[:200]]
-    return [box for box in boxes if box[2] - box[0] >= 30 and box[3] - box[1] >= 30]
+    return pages, heights, problems

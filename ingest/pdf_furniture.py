@@ -27,7 +27,7 @@ _FOOTNOTE_START = re.compile(r"^(\d{1,3}|\*{1,3})(?:\)|\.)?\s?(?=[^\W\d_])")
 _OPENING_QUOTES = "„“\"»«‚‘'"
 _CLOSING_QUOTES = "“”\"«»‘’'"
 
-Rect = tuple[float, float, float, float]
+_CAPTION_WORDS = re.compile(r"^(foto|fotos|bild|abb\.|abbildung|quelle|©)\b", re.I)
 
 
 def _margin_key(line: TextLine) -> tuple[str, int]:
@@ -129,29 +129,71 @@ def _x0(line: TextLine) -> float:
     return line.x0
 
 
-def split_captions(pages: list[list[TextLine]], pictures: list[list[Rect]], body: float) -> int:
-    """Remove captions: small print set right under (or over) a picture and overlapping it."""
+def split_captions(pages: list[list[TextLine]], body: float) -> int:
+    """Remove photo captions; return how many lines were removed.
+
+    A caption stands under a picture: above it, in its own width, a wide stretch holds no text
+    (three lines' height or more, measured from the text above or from where the page's text
+    begins). It is set apart from body text: smaller, centred under the picture, or opened by
+    "Foto", "Bild", "Abb.". Up to three lines of the same size follow it. Found from the text
+    alone, so the pictures need not be read (that would double the cost of a page).
+    """
     removed = 0
-    for index, rects in enumerate(pictures):
-        if not rects or not pages[index]:
+    tops = sorted(min(line.y0 for line in lines) for lines in pages if lines)
+    text_top = tops[len(tops) // 2] if tops else 0.0  # where text usually begins on a page
+    for index, lines in enumerate(pages):
+        if len(lines) < 3:
             continue
+        top = min(text_top, min(line.y0 for line in lines))
+        left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
+        by_top = sorted(lines, key=lambda item: item.y0)
+        starts = Counter(round(line.x0) for line in lines)
         caption: set[int] = set()
-        for x0, y0, x1, y1 in rects:
-            edge_below, edge_above = y1, y0
-            for line in sorted(pages[index], key=lambda item: item.y0):
-                small = line.size <= 0.92 * body
-                overlaps = line.x0 < x1 and line.x1 > x0
-                if small and overlaps and 0 <= line.y0 - edge_below <= 1.6 * line.size:
-                    caption.add(id(line))
-                    edge_below = line.y1
-            for line in sorted(pages[index], key=lambda item: -item.y1):
-                small = line.size <= 0.92 * body
-                if small and line.x0 < x1 and line.x1 > x0 and 0 <= edge_above - line.y1 <= 1.2 * line.size:
-                    caption.add(id(line))
-                    edge_above = line.y0
+        for number, line in enumerate(by_top):
+            if id(line) in caption or line.bold or not _looks_like_caption(line, left, right, body, starts):
+                continue
+            above = [other.y1 for other in by_top[:number] if other.x0 < line.x1 and other.x1 > line.x0]
+            if line.y0 - max(above, default=top) < 3 * body or _has_neighbour(line, lines, body):
+                continue
+            caption.add(id(line))
+            last = line
+            for following in by_top[number + 1 :]:
+                overlaps = following.x0 < last.x1 and following.x1 > last.x0
+                if (
+                    overlaps
+                    and abs(following.size - line.size) < 0.3
+                    and 0 < following.y0 - last.y1 <= line.size
+                ):
+                    caption.add(id(following))
+                    last = following
+                    if len(caption) >= 3:
+                        break
         removed += len(caption)
-        pages[index] = [line for line in pages[index] if id(line) not in caption]
+        pages[index] = [line for line in lines if id(line) not in caption]
     return removed
+
+
+def _has_neighbour(line: TextLine, lines: list[TextLine], body: float) -> bool:
+    """A label on the same row left of it, or other text close beside it: a field, not a caption."""
+    for other in lines:
+        if other is line or abs(other.baseline - line.baseline) > 2:
+            continue
+        if other.x1 <= line.x0 and (other.bold or other.text.endswith(":")):
+            return True
+        if max(other.x0 - line.x1, line.x0 - other.x1) < 3 * body:
+            return True
+    return False
+
+
+def _looks_like_caption(line: TextLine, left: float, right: float, body: float, starts: Counter) -> bool:
+    if line.size <= 0.92 * body or _CAPTION_WORDS.match(line.text):
+        return True
+    # Centred under a picture: not at the left edge of a column, where other lines start too.
+    x = round(line.x0)
+    aligned = starts[x - 1] + starts[x] + starts[x + 1] > 1
+    middle, width = (line.x0 + line.x1) / 2, line.x1 - line.x0
+    centred = abs(middle - (left + right) / 2) < 0.03 * (right - left) and width < 0.8 * (right - left)
+    return centred and not aligned
 
 
 def split_footnotes(pages: list[list[TextLine]], body: float) -> dict[int, list[str]]:
@@ -174,6 +216,7 @@ def split_footnotes(pages: list[list[TextLine]], body: float) -> dict[int, list[
         for line in below:
             match = _FOOTNOTE_START.match(line.text)
             if match and _strip_marker(text_lines, match.group(1)):
+                line.text = line.text[match.end() :]  # the note without its number
                 found.append([line])
             elif found and 0 < line.y0 - found[-1][-1].y1 <= line.size:
                 found[-1].append(line)

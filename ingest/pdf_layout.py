@@ -18,6 +18,9 @@ from ingest.hyphenation import WordEvidence, join_all
 # Text without images or accurate glyph boxes: faster, and positions per line are all we need.
 TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_MEDIABOX_CLIP
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+# Soft hyphens inside a line are invisible (some programs export every syllable break); one at the
+# end of a line is the hyphen the reader sees.
+_SOFT_HYPHENS = re.compile("\u00ad(?!$)")
 MARGIN_SHARE = 0.12  # running headers and footers live in this share of the page height
 
 
@@ -126,7 +129,7 @@ def _make_line(spans: list[dict], index: int, bold_fonts: dict[str, bool]) -> Te
         x1=x1,
         y1=y1,
         baseline=spans[0]["origin"][1],
-        text=text.strip(),
+        text=_SOFT_HYPHENS.sub("", text.strip()) if "\u00ad" in text else text.strip(),
         size=round(max(sizes, key=sizes.__getitem__), 1),
         bold=all(part.bold for part in visible),
         color=spans[0]["color"],

@@ -174,6 +174,35 @@ def score(engine: str, parsed: list[ProjectRecord], expected: list[ProjectRecord
     return result
 
 
+_BREAK = re.compile(r"([^\W\d_]+)[-\u00ad\u2010]\n([^\W\d_]+)")
+_INNER_SOFT_HYPHEN = re.compile("\u00ad(?!\n)")
+
+
+def hyphenated_words(path: Path, expected: list[ProjectRecord]) -> list[str]:
+    """Source words the PDF prints broken at a line end with a hyphen ("Integrations-|kurs")."""
+    import pymupdf
+
+    source = {w for record in expected for section in record.sections for w in words(section.text)}
+    found = []
+    with pymupdf.open(path) as document:
+        for page in document:
+            text = _INNER_SOFT_HYPHEN.sub("", page.get_text())
+            for match in _BREAK.finditer(text):
+                word = (match.group(1) + match.group(2)).lower()
+                if match.group(2)[0].islower() and word in source:
+                    found.append(word)
+    return found
+
+
+def hyphenation_joined(
+    path: Path, parsed: list[ProjectRecord], expected: list[ProjectRecord]
+) -> tuple[int, int]:
+    """(broken words the parser gave back whole, broken words): line-end hyphenation joined."""
+    broken = hyphenated_words(path, expected)
+    text = {w for record in parsed for section in record.sections for w in words(section.text)}
+    return sum(1 for word in broken if word in text), len(broken)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -191,8 +220,10 @@ def main(argv: list[str] | None = None) -> None:
         path = build(engine, args.out)
         print(f"{engine}: {path}")
         if args.score:
-            result = score(engine, parse_file(path).records, truth(engine))
-            print("  " + result.line())
+            parsed = parse_file(path).records
+            result = score(engine, parsed, truth(engine))
+            joined, broken = hyphenation_joined(path, parsed, truth(engine))
+            print(f"  {result.line()}, hyphenated words joined {joined}/{broken}")
             for item in result.low[:15] + [f"unexpected title: {t}" for t in result.extra_titles[:10]]:
                 print("   ", item)
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 
+import pyphen
 from zoo_common import BROCHURE_NOTE, CAPTIONS, VARIANTS, info_rows, paragraphs, photo_png, pull_quote
 
 from ingest import ProjectRecord
@@ -84,18 +86,28 @@ def _e(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+_WORD = re.compile(r"[^\W\d_]{8,}")
+
+
+def _soft(text: str) -> str:
+    """Text with soft hyphens at German syllable breaks, as a word processor exports them
+    (Chromium has no hyphenation dictionary of its own here)."""
+    dictionary = pyphen.Pyphen(lang="de_DE")
+    return _WORD.sub(lambda match: dictionary.inserted(match.group(), hyphen="\u00ad"), text)
+
+
 def _figure(seed: int) -> str:
     data = base64.b64encode(photo_png(seed)).decode()
     caption = CAPTIONS[seed % len(CAPTIONS)]
     return f'<figure><img src="data:image/png;base64,{data}" alt=""><figcaption>{_e(caption)}</figcaption></figure>'
 
 
-def _sections(sections, variants: bool) -> list[str]:
+def _sections(sections, variants: bool, soft: bool = False) -> list[str]:
     parts = []
     for section in sections:
         heading = VARIANTS.get(section.kind, section.heading) if variants else section.heading
         parts.append(f"<h2>{_e(heading)}</h2>")
-        parts += [f"<p>{_e(text)}</p>" for text in paragraphs(section.text)]
+        parts += [f"<p>{_soft(_e(text)) if soft else _e(text)}</p>" for text in paragraphs(section.text)]
     return parts
 
 
@@ -103,7 +115,7 @@ def magazine_html(records: list[ProjectRecord]) -> str:
     body = [f'<div class="cover"><h1>Gute Praxis – Magazin</h1><p>{_e(BROCHURE_NOTE)}</p></div>']
     for number, record in enumerate(records):
         info = "".join(f"<p><b>{_e(label)}</b>{_e(value)}</p>" for label, value in info_rows(record))
-        sections = _sections(record.sections, variants=True)
+        sections = _sections(record.sections, variants=True, soft=True)
         if number % 3 == 1:
             sections.insert(2, _figure(number))  # after the first section's first paragraph
         info_box = f'<div class="info">{info}</div>'

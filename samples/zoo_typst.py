@@ -2,22 +2,25 @@
 
 Serif type, justified with Typst's own German hyphenation; numbered section headings
 ("1. Herangehensweise"); a running header carrying the current project's title; page numbers at
-the outer side of the footer; a footnote in every project; the info block at the end of each
-project as a two-column table with bold labels and no colons. Projects run over two to four pages.
+the outer side of the footer; a footnote in every project; a photo with caption in every third;
+the info block at the end of each project as a two-column table with bold labels and no colons.
+Projects run over two to four pages.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
-from zoo_common import BROCHURE_NOTE, FOOTNOTE, info_rows, paragraphs
+from zoo_common import BROCHURE_NOTE, CAPTIONS, FOOTNOTE, info_rows, paragraphs, photo_png
 
 from ingest import ProjectRecord
 
 TEMPLATE = r"""
 #let data = json(bytes(sys.inputs.data))
 #set document(title: "Gute Praxis im Taschenformat (illustrativ)")
-#set text(lang: "de", size: 10pt, hyphenate: true)
+#set text(lang: "de", size: 10.5pt, hyphenate: true)
 #set par(justify: true, leading: 0.62em, spacing: 0.95em)
 #let project-title(title) = {
   set text(size: 17pt, weight: "bold")
@@ -51,18 +54,26 @@ TEMPLATE = r"""
 #for project in data.projects {
   pagebreak(weak: true)
   [#metadata(project.title) <project>]
-  text(size: 8pt, weight: "bold", fill: rgb("#7a3b00"), upper(project.area))
+  block(below: 4pt, text(size: 8pt, weight: "bold", fill: rgb("#7a3b00"), upper(project.area)))
   project-title(project.title)
+  if project.photo != none {
+    figure(image(project.photo, width: 100%, height: 105mm, fit: "cover"), caption: project.caption,
+      supplement: none, numbering: none)
+  }
   for (number, section) in project.sections.enumerate() {
     block(above: 1.25em, below: 0.6em, sticky: true,
       text(size: 11pt, weight: "bold", str(number + 1) + ". " + section.heading))
     for (index, paragraph) in section.paragraphs.enumerate() {
       if number == 0 and index == 0 {
-        par[#paragraph#footnote(data.footnote)]
+        par[#paragraph#footnote(project.footnote)]
       } else {
         par(paragraph)
       }
     }
+  }
+  if project.photo != none {
+    figure(image(project.photo, width: 100%, height: eval(project.second), fit: "cover"), caption: project.caption,
+      supplement: none, numbering: none)
   }
   v(0.8em)
   set text(size: 8.5pt)
@@ -74,25 +85,37 @@ TEMPLATE = r"""
 """
 
 
-def _payload(records: list[ProjectRecord]) -> str:
-    projects = [
-        {
-            "title": record.title,
-            "area": record.area or "",
-            "info": info_rows(record),
-            "sections": [
-                {"heading": section.heading, "paragraphs": paragraphs(section.text)}
-                for section in record.sections
-            ],
-        }
-        for record in records
-    ]
-    return json.dumps({"projects": projects, "footnote": FOOTNOTE, "note": BROCHURE_NOTE})
+def _payload(records: list[ProjectRecord], folder: Path) -> str:
+    projects = []
+    for number, record in enumerate(records):
+        photo = None
+        if number % 3 == 0:  # a photo with its caption under the title: these run to three or four pages
+            photo = f"photo-{number}.png"
+            (folder / photo).write_bytes(photo_png(number, 240, 200))
+        projects.append(
+            {
+                "title": record.title,
+                "area": record.area or "",
+                "info": info_rows(record),
+                "photo": photo,
+                "second": "150mm" if number % 6 == 0 else "40mm",
+                "caption": CAPTIONS[number % len(CAPTIONS)],
+                "footnote": f"{FOOTNOTE} Stand der Angaben zu „{record.title}“: {2020 + number % 5}.",
+                "sections": [
+                    {"heading": section.heading, "paragraphs": paragraphs(section.text)}
+                    for section in record.sections
+                ],
+            }
+        )
+    return json.dumps({"projects": projects, "note": BROCHURE_NOTE})
 
 
 def build(records: list[ProjectRecord]) -> bytes:
     """The A5 booklet as PDF bytes."""
     import typst
 
-    source = TEMPLATE.encode()
-    return typst.compile(source, sys_inputs={"data": _payload(records)})
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        (folder / "booklet.typ").write_text(TEMPLATE, encoding="utf-8")
+        data = _payload(records, folder)
+        return typst.compile(str(folder / "booklet.typ"), sys_inputs={"data": data})
