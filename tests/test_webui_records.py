@@ -223,3 +223,26 @@ def test_status_filter_in_search_listing_and_api(client: FlaskClient):
     page = client.get("/", query_string={"status": "abgeschlossen"}).get_data(as_text=True)
     assert '<select id="filter-status" name="status">' in page and "Erzählcafé am Freitag" in page
     assert "Lesepaten Herrenberg" not in page
+
+
+def test_partners_similar_and_answer_see_a_correction_at_once(client: FlaskClient, small_kb: KnowledgeBase):
+    small_kb.correct_project(
+        "lesepaten-herrenberg",
+        {"partners": "Seniorenzentrum Am Schlossberg; Stadtbibliothek Böblingen",
+         "summary": "Vorlesepatenschaften zwischen Seniorinnen und Kindern."},
+    )  # fmt: skip
+    partners = client.get("/api/partners", query_string={"q": "lesepaten-herrenberg"}).get_json()["results"]
+    assert "Seniorenzentrum Am Schlossberg" not in {
+        p["name"] for p in partners
+    }  # partners of *similar* projects
+    page = client.get("/projekte/lesepaten-herrenberg").get_data(as_text=True)
+    assert "Seniorenzentrum Am Schlossberg" in page and "/organisationen/" in page
+    found = client.get("/api/partners", query_string={"q": "Vorlesen mit Seniorinnen"}).get_json()["results"]
+    assert "Seniorenzentrum Am Schlossberg" in {p["name"] for p in found}
+    answer = client.get("/antwort", query_string={"ids": "lesepaten-herrenberg"}).get_data(as_text=True)
+    assert "Worum es geht: Vorlesepatenschaften zwischen Seniorinnen und Kindern." in answer
+    similar = client.get("/api/projects/sprachcafe-sindelfingen/similar").get_json()["results"]
+    assert "lesepaten-herrenberg" in {hit["id"] for hit in similar}
+    assert next(h for h in similar if h["id"] == "lesepaten-herrenberg")["summary"].startswith(
+        "Vorlesepatenschaften"
+    )
