@@ -64,7 +64,6 @@ class Catalog:
                 [project_id],
             )
         ]
-        project["short_description"] = describe(project)
         project["source"] = next(
             self.db.query(
                 "SELECT id, name, kind, path, ingested_at, coalesce(given_url, url) AS url, document_date, "
@@ -73,6 +72,10 @@ class Catalog:
             ),
             None,
         )
+        staff_summary = (project["source"] or {}).get("kind") == "manual" or self.db.execute(
+            "SELECT 1 FROM corrections WHERE project_id = ? AND field = 'summary'", [project_id]
+        ).fetchone()
+        project["short_description"] = describe(project, trust_summary=bool(staff_summary))
         project["organisations"] = list(
             self.db.query(
                 "SELECT o.id, o.name, po.role, (SELECT count(DISTINCT project_id) FROM project_organisations x "
@@ -195,8 +198,11 @@ class Catalog:
         return row
 
 
-def describe(project: dict) -> str | None:
-    """The Kurzbeschreibung of a project read from the store (fields decoded, sections attached)."""
+def describe(project: dict, trust_summary: bool = False) -> str | None:
+    """The Kurzbeschreibung of a project read from the store (fields decoded, sections attached);
+    trust_summary: the summary was written by staff and is taken as it is."""
+    if trust_summary and project.get("summary"):
+        return project["summary"]
     record = ProjectRecord(
         title=project["title"],
         sections=[Section(s["kind"], s["heading"], s["text"]) for s in project.get("sections", [])],

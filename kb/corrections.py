@@ -48,6 +48,8 @@ def normalise(field: str, value: object) -> Value:
     """A field's value as stored: stripped text (None when empty), or a list of non-empty items."""
     if field not in FIELDS:
         raise CorrectionError(f"unknown field {field!r}; known fields: {', '.join(FIELDS)}")
+    if isinstance(value, str) and len(value) > 2 * MAX_FIELD_CHARS:  # refuse before any per-char work
+        raise CorrectionError(f"{FIELD_LABELS[field]}: longer than {MAX_FIELD_CHARS} characters")
     if field in LIST_FIELDS:
         items = value.splitlines() if isinstance(value, str) else list(value or [])
         if isinstance(value, str) and len(items) == 1:

@@ -192,3 +192,21 @@ def test_normalising_and_applying_values():
     record = apply_corrections(parsed, {"section:partners": "P", "section:value": None})
     assert [(s.kind, s.text) for s in record.sections] == [("approach", "A"), ("partners", "P")]
     assert [s.kind for s in parsed.sections] == ["approach", "value"]  # the parser's record is untouched
+
+
+def test_a_kurzbeschreibung_written_by_staff_is_taken_as_it_is(ingested):
+    store, _, pid = ingested
+    assert shown(store, pid)["short_description"] == APPROACH  # from the approach while the source has none
+    Corrections(store).correct(
+        pid, {"summary": "Lesepatenschaften."}, NOW
+    )  # too short to pass as a source lead
+    assert shown(store, pid)["short_description"] == "Lesepatenschaften."
+    manual = Corrections(store).add_project({"title": "Nähcafé", "summary": "Nähen."}, NOW)
+    assert shown(store, manual)["short_description"] == "Nähen."
+
+
+def test_hostile_field_sizes_are_refused_before_any_work(ingested):
+    store, _, pid = ingested
+    with pytest.raises(CorrectionError, match="longer than"):
+        Corrections(store).correct(pid, {"partners": "a\n" * 5_000_000}, NOW)
+    assert Corrections(store).history(pid) == []
