@@ -190,6 +190,7 @@ class Store:
         with self.writing():
             ids = [r["id"] for r in self.db.query("SELECT id FROM projects WHERE source_id = ?", [source_id])]
             self._delete_projects(ids)
+            flag_removed(self.db, ids, now())  # kept for when the file comes back; staff may discard them
             self.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
             self._drop_orphan_organisations()
             self._bump_generation()

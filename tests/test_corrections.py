@@ -210,3 +210,14 @@ def test_hostile_field_sizes_are_refused_before_any_work(ingested):
     with pytest.raises(CorrectionError, match="longer than"):
         Corrections(store).correct(pid, {"partners": "a\n" * 5_000_000}, NOW)
     assert Corrections(store).history(pid) == []
+
+
+def test_deleting_a_source_keeps_its_corrections_flagged_and_they_can_be_discarded(ingested):
+    store, path, pid = ingested
+    corrections = Corrections(store)
+    corrections.correct(pid, {"town": "Nufringen"}, NOW)
+    store.delete_source(store.sources()[0]["id"])
+    [orphan] = corrections.in_review()
+    assert (orphan["project_id"], orphan["title"], orphan["source_value"]) == (pid, None, None)
+    corrections.resolve(pid, "town", keep=False, now=NOW)  # discard: there is no project to rewrite
+    assert corrections.in_review() == [] and corrections.of(pid) == []
