@@ -27,6 +27,8 @@ SEARCH_KEYS = {
     "page_end",
     "contact",
     "summary",
+    "period",
+    "status",
 }
 PROJECT_ID = "kaffee-kuchen-konjunktiv"
 

@@ -209,16 +209,19 @@ def test_status_on_cards_pages_and_in_the_api(client: FlaskClient):
 
 def test_status_filter_in_search_listing_and_api(client: FlaskClient):
     log_in(client)
-    upload(client, "erzaehlcafe.html", PAGE.encode())  # the only finished project
+    upload(client, "erzaehlcafe.html", PAGE.encode())  # "2019 bis 2021": finished
+    everything = client.get("/api/projects").get_json()["projects"]
+    finished_ids = {p["id"] for p in everything if p["period"] == "2019 bis 2021"}
+    assert "erzaehlcafe-am-freitag" in finished_ids and len(finished_ids) < len(everything)
     finished = client.get(
         "/api/search", query_string={"q": "Deutsch lernen", "status": "abgeschlossen"}
     ).get_json()
-    assert [h["id"] for h in finished["results"]] == ["erzaehlcafe-am-freitag"]
+    assert {h["id"] for h in finished["results"]} == finished_ids
     assert finished["filters"]["status"] == "abgeschlossen"
     listed = client.get("/api/projects", query_string={"status": "Abgeschlossen"}).get_json()["projects"]
-    assert [p["id"] for p in listed] == ["erzaehlcafe-am-freitag"]
+    assert {p["id"] for p in listed} == finished_ids
     others = client.get("/api/projects", query_string={"status": "unbekannt"}).get_json()["projects"]
-    assert "erzaehlcafe-am-freitag" not in {p["id"] for p in others} and others
+    assert {p["id"] for p in others} == {p["id"] for p in everything} - finished_ids
     assert client.get("/api/projects", query_string={"status": "laufend"}).get_json()["projects"] == []
     page = client.get("/", query_string={"status": "abgeschlossen"}).get_data(as_text=True)
     assert '<select id="filter-status" name="status">' in page and "Erzählcafé am Freitag" in page
@@ -246,3 +249,14 @@ def test_partners_similar_and_answer_see_a_correction_at_once(client: FlaskClien
     assert next(h for h in similar if h["id"] == "lesepaten-herrenberg")["summary"].startswith(
         "Vorlesepatenschaften"
     )
+
+
+def test_project_page_offers_staff_the_edit_link(app):
+    visitor = app.test_client()
+    assert "Projekt bearbeiten" not in visitor.get("/projekte/lesepaten-herrenberg").get_data(as_text=True)
+    staff = app.test_client()
+    log_in(staff)
+    page = staff.get("/projekte/lesepaten-herrenberg").get_data(as_text=True)
+    assert 'href="/admin/projekte/lesepaten-herrenberg">Projekt bearbeiten</a>' in page
+    form = staff.get("/admin/projekte/lesepaten-herrenberg").get_data(as_text=True)
+    assert "Leer gelassen, zeigt die Projektseite" in form or "Kurzbeschreibung" in form

@@ -44,6 +44,12 @@ def _shown_value(value) -> str:
     return value or ""
 
 
+@bp.app_context_processor
+def _admin_links() -> dict:
+    """Pages offer staff a link to correct what they show, once logged in."""
+    return {"admin_logged_in": is_logged_in}
+
+
 @bp.get("")
 def overview():
     if (refused := _login_first()) is not None:
