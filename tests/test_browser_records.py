@@ -65,3 +65,23 @@ def test_staff_edit_a_section_and_search_finds_the_new_text(browser, server):  #
         assert "Lastenrad" in first.inner_text()
     finally:
         context.close()
+
+
+def test_record_pages_have_no_serious_accessibility_violations(browser, server):  # noqa: F811
+    from tests.test_browser_accessibility import serious_violations
+
+    context = browser.new_context(base_url=server)
+    page = context.new_page()
+    found = {}
+    try:
+        page.goto("/admin")
+        page.get_by_label("Passwort").fill(ADMIN_PASSWORD)
+        page.get_by_role("button", name="Anmelden").click()
+        for url in ("/admin/projekte", "/admin/projekte/lesepaten-herrenberg", "/admin/projekte/neu"):
+            page.goto(url)
+            problems = serious_violations(page)
+            if problems:
+                found[url] = problems
+    finally:
+        context.close()
+    assert found == {}
