@@ -37,6 +37,7 @@ class KnowledgeBase:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.dense = DenseIndex(settings, threads)
+        self._facets: dict[tuple[str, int], dict[str, list[tuple[str, int]]]] = {}
         self._local = threading.local()
         self._stores: list[Store] = []
         self._write_lock = threading.Lock()  # one ingest at a time in this process
@@ -194,7 +195,15 @@ class KnowledgeBase:
         return self.catalog.organisation(organisation_id)
 
     def facets(self) -> dict[str, list[tuple[str, int]]]:
-        return self.catalog.facets()
+        """Filter values with their project counts; read once per store generation (every page
+        shows them, and they change only when the store does)."""
+        store = self.store
+        key = ("facets", store.generation())
+        facets = self._facets.get(key)
+        if facets is None:
+            facets = self.catalog.facets()
+            self._facets = {key: facets}  # one generation held; replaced whole, so readers never see it half-built
+        return facets
 
     def coverage(self) -> Coverage:
         """Project counts by town × area and target group × area, towns of the county included."""
