@@ -26,7 +26,6 @@ _ELISION_WORDS = frozenset({"und", "oder", "bzw", "sowie", "bis", "als", "wie", 
 _PUNCTUATION = ".,;:!?()[]{}\"'„“”‚‘’«»/"
 _LAST_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*-?$")
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
-_ADDRESS = re.compile(r"(@|://|\bwww\.)\S*$")
 
 
 class WordEvidence:
@@ -72,7 +71,8 @@ def join_lines(left: str, right: str, evidence: WordEvidence | None = None) -> s
     if not stem or not stem[-1].isalpha():
         # "2021-" + "2024" keeps the hyphen; a free-standing dash ("Ziel -") is punctuation.
         return f"{left}{right}" if stem[-1:].isdigit() else f"{left} {right}"
-    if _ADDRESS.search(stem[-80:]):
+    token = stem[stem.rfind(" ") + 1 :]
+    if "@" in token or "://" in token or token.startswith("www."):
         return f"{left}{right}"  # an e-mail or web address breaks only at its own hyphens
     first = _FIRST_WORD.match(right)
     if first and first.group().lower() in _ELISION_WORDS:
@@ -80,7 +80,7 @@ def join_lines(left: str, right: str, evidence: WordEvidence | None = None) -> s
     if not right[0].islower():
         return f"{stem}-{right}"
     if hyphen == "-" and first and evidence is not None:
-        head = _LAST_WORD.search(stem[-80:])  # only the end matters; keeps the search short
+        head = _LAST_WORD.search(token)  # only the last word matters; keeps the search short
         if head and evidence.prefers_hyphen(head.group(), first.group()):
             return f"{stem}-{right}"
     return stem + right

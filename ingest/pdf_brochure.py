@@ -27,7 +27,7 @@ from ingest.record import IngestError, ParseResult, ProjectRecord, SourceInfo
 
 def parse(path: str, data: bytes) -> ParseResult:
     """Parse a brochure PDF into project records; IngestError when it cannot be read at all."""
-    pages, heights, problems = _read_pages(path, data)
+    pages, heights, problems, metadata = _read_pages(path, data)
     body = body_size(pages)
     footnotes = split_footnotes(pages, body)  # first: a footnote may repeat at the foot of pages
     running = split_running_text(pages, heights, body)
@@ -53,14 +53,12 @@ def parse(path: str, data: bytes) -> ParseResult:
             "(Träger:, Ort:, ...) or section headings (Herangehensweise, Mehrwert, ...)",
         )
     return ParseResult(
-        records=records, problems=problems, info=_document_info(path, data, running[:3] + pages[:3])
+        records=records, problems=problems, info=_document_info(metadata, running[:3] + pages[:3])
     )
 
 
-def _document_info(path: str, data: bytes, pages: list[list[TextLine]]) -> SourceInfo:
+def _document_info(metadata: dict, pages: list[list[TextLine]]) -> SourceInfo:
     """The brochure's date (metadata: modified, else created) and its edition from these pages' text."""
-    with _open(path, data) as document:
-        metadata = document.metadata or {}
     day = pdf_date(metadata.get("modDate")) or pdf_date(metadata.get("creationDate"))
     front = " ".join(line.text for lines in pages for line in lines)
     return SourceInfo(date=day, edition=edition_in_text(front))
@@ -75,8 +73,9 @@ def _keep_aside(
         notes = [note for page in pages for note in footnotes.get(page, ())]
         if notes:
             record.extra["Fußnoten"] = " ".join(notes)
-        told = _normal(" ".join(section.text for section in record.sections))
-        said = [quote for page in pages for quote in quotes.get(page, ()) if _normal(quote) not in told]
+        printed = [quote for page in pages for quote in quotes.get(page, ())]
+        told = _normal(" ".join(section.text for section in record.sections)) if printed else ""
+        said = [quote for quote in printed if _normal(quote) not in told]
         if said:
             record.extra["Zitat"] = " ".join(said)
 
@@ -114,13 +113,14 @@ def _open(path: str, data: bytes) -> pymupdf.Document:
     return document
 
 
-def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[float], list[IngestError]]:
-    """Text lines and height of every page, and problems with pages that hold no text."""
+def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[float], list[IngestError], dict]:
+    """Text lines and height of every page, problems with pages that hold no text, the metadata."""
     pages: list[list[TextLine]] = []
     heights: list[float] = []
     problems: list[IngestError] = []
     scanned: list[int] = []
     with _open(path, data) as document:
+        metadata = document.metadata or {}
         for index in range(document.page_count):
             try:
                 page = document.load_page(index)
@@ -149,4 +149,4 @@ def _read_pages(path: str, data: bytes) -> tuple[list[list[TextLine]], list[floa
                 path, "no text layer (a scan or a picture) — skipped; run OCR if it holds text", where
             )
         )
-    return pages, heights, problems
+    return pages, heights, problems, metadata

@@ -112,6 +112,8 @@ def split_page_numbers(pages: list[list[TextLine]]) -> None:
     same on at least two pages)."""
     found: dict[int, list[tuple[int, TextLine]]] = {}
     for index, lines in enumerate(pages):
+        if not any(line.text.isdigit() for line in lines):
+            continue
         for row in rows(lines):
             for line in row:
                 if _BARE_NUMBER.match(line.text) and (
@@ -186,14 +188,14 @@ def _has_neighbour(line: TextLine, lines: list[TextLine], body: float) -> bool:
 
 
 def _looks_like_caption(line: TextLine, left: float, right: float, body: float, starts: Counter) -> bool:
-    if line.size <= 0.92 * body or _CAPTION_WORDS.match(line.text):
+    if line.size <= 0.92 * body:
         return True
-    # Centred under a picture: not at the left edge of a column, where other lines start too.
-    x = round(line.x0)
-    aligned = starts[x - 1] + starts[x] + starts[x + 1] > 1
     middle, width = (line.x0 + line.x1) / 2, line.x1 - line.x0
-    centred = abs(middle - (left + right) / 2) < 0.03 * (right - left) and width < 0.8 * (right - left)
-    return centred and not aligned
+    if abs(middle - (left + right) / 2) < 0.03 * (right - left) and width < 0.8 * (right - left):
+        # Centred under a picture: not at the left edge of a column, where other lines start too.
+        x = round(line.x0)
+        return starts[x - 1] + starts[x] + starts[x + 1] <= 1
+    return line.text[:1] in "FfBbAaQq©" and bool(_CAPTION_WORDS.match(line.text))
 
 
 def split_footnotes(pages: list[list[TextLine]], body: float) -> dict[int, list[str]]:
