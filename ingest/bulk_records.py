@@ -29,6 +29,10 @@ _ENGLISH_FIELDS = {
 }  # fmt: skip
 _LIST_FIELDS = ("target_groups", "partners")
 _TEXT_HEADING = "Beschreibung"
+# A record's keys and a table's columns beyond these are not project fields but an attack or an
+# export gone wrong: 200,000 columns made a 9.7 MB project page.
+MAX_FIELDS = 200
+NESTED_TOO_DEEPLY = "nested too deeply to read (more levels than any record needs)"
 
 
 class _RecordProblem(ValueError):
@@ -64,6 +68,9 @@ def _parse_jsonl(path: str, text: str) -> ParseResult:
             reason = f"not valid JSON: {error.msg} (column {error.colno})"
             result.problems.append(IngestError(path, reason, f"line {number}"))
             continue
+        except RecursionError:
+            result.problems.append(IngestError(path, NESTED_TOO_DEEPLY, f"line {number}"))
+            continue
         _add_record(result, path, value, f"line {number}")
     return result
 
@@ -72,8 +79,8 @@ def _whole_json_kind(text: str) -> type | None:
     """list for a JSON list of records (or {"projects": [...]}) in one document, else its type or None."""
     try:
         document = json.loads(text)
-    except json.JSONDecodeError:
-        return None
+    except (json.JSONDecodeError, RecursionError):
+        return None  # read line by line, which names the line
     if isinstance(document, dict) and any(isinstance(document.get(key), list) for key in _LIST_KEYS):
         return list
     return type(document)
@@ -88,6 +95,8 @@ def _parse_json(path: str, text: str) -> ParseResult:
         raise IngestError(
             path, f"not valid JSON: {error.msg}", f"line {error.lineno}, column {error.colno}"
         ) from error
+    except RecursionError as error:
+        raise IngestError(path, NESTED_TOO_DEEPLY) from error
     result = ParseResult(records=[], kind="json")
     for number, value in enumerate(_json_records(path, document), start=1):
         _add_record(result, path, value, f"record {number}")
@@ -117,10 +126,16 @@ def _add_record(result: ParseResult, path: str, value: object, location: str) ->
             IngestError(path, f"expected a project object {{...}}, found a {kind}", location)
         )
         return
+    if len(value) > MAX_FIELDS:
+        reason = f"the record has {len(value):,} fields; at most {MAX_FIELDS} are read"
+        result.problems.append(IngestError(path, reason, location))
+        return
     try:
         result.records.append(_record_from_mapping(value))
     except _RecordProblem as problem:
         result.problems.append(IngestError(path, str(problem), location))
+    except RecursionError:
+        result.problems.append(IngestError(path, NESTED_TOO_DEEPLY, location))
 
 
 def _parse_csv(path: str, text: str) -> ParseResult:
@@ -131,6 +146,8 @@ def _parse_csv(path: str, text: str) -> ParseResult:
     if header is None:
         raise IngestError(path, "no header row")
     header = [cell.strip() for cell in header]
+    if len(header) > MAX_FIELDS:
+        raise IngestError(path, f"the table has {len(header):,} columns; at most {MAX_FIELDS} are read")
     if not any(_key(name) in _TITLE_KEYS for name in header):
         found = ", ".join(repr(name) for name in header if name) or "none"
         raise IngestError(

@@ -9,6 +9,8 @@ which is enough to keep the total within a small multiple of the budget.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import sys
 import threading
 from collections import OrderedDict
@@ -29,6 +31,12 @@ def approximate_size(value: Any) -> int:
     nbytes = getattr(value, "nbytes", None)  # numpy arrays
     if isinstance(nbytes, int):
         return nbytes + 112
+    if isinstance(value, re.Pattern):
+        return 8 * len(value.pattern) + 200  # the compiled program is several times the pattern
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sys.getsizeof(value) + sum(
+            approximate_size(getattr(value, f.name)) for f in dataclasses.fields(value)
+        )
     return sys.getsizeof(value)
 
 
@@ -53,12 +61,16 @@ class ByteBoundedCache:
         return len(self._entries)
 
     def get(self, key: Hashable, default: Any = None) -> Any:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return default
+        # Without the lock: OrderedDict's get and move_to_end are each one step under the GIL; a
+        # key dropped by another thread in between only misses its move to the recent end.
+        entry = self._entries.get(key)
+        if entry is None:
+            return default
+        try:
             self._entries.move_to_end(key)
-            return entry[0]
+        except KeyError:
+            pass
+        return entry[0]
 
     def put(self, key: Hashable, value: Any) -> None:
         size = approximate_size(key) + approximate_size(value) + ENTRY_OVERHEAD

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import Embedder, VectorIndex, VectorIndexError, load_embedder, read_manifest
+from index.embedders import fit_to_tokens
 from kb.bounded_cache import ByteBoundedCache
 from kb.catalog import Catalog, chunk_fingerprint
+from kb.input_limits import MAX_QUERY_TOKENS
 from kb.settings import Settings
 from kb.store import Store
 
@@ -136,14 +138,17 @@ class DenseIndex:
         return self._model_lock
 
     def embed_query(self, text: str) -> np.ndarray:
-        """The query's vector; a query asked again (a filter change, the way back, the answer page,
-        the partner finder after a search) comes from a cache bounded in bytes, not the model."""
+        """The query's vector, from at most MAX_QUERY_TOKENS of it; a query asked again (a filter
+        change, the way back, the answer page, the partner finder after a search) comes from a
+        cache bounded in bytes, not the model."""
         text = " ".join(text.split())
         key = (self.embedder.model_id, text)
         vector = self._query_vectors.get(key)
         if vector is None:
-            with self._model_lock:
-                vector = self.embedder.embed_queries([text])[0]
+            count = getattr(self.embedder, "query_tokens", None)
+            with self._model_lock:  # the tokenizer belongs to the model: not shared between threads
+                fitted = fit_to_tokens(text, MAX_QUERY_TOKENS, count) if count is not None else text
+                vector = self.embedder.embed_queries([fitted])[0]
             vector.flags.writeable = False  # shared by every search that asks the same
             self._query_vectors.put(key, vector)
         return vector

@@ -227,9 +227,27 @@ class KnowledgeBase:
         )
 
 
+# File systems limit a name to 255 bytes, not characters: 83 CJK characters are 249 bytes in UTF-8.
+# The limit leaves room for the ".incoming-<16 hex>-" prefix of the temporary file.
+MAX_FILENAME_BYTES = 180
+MAX_SUFFIX_BYTES = 16
+
+
 def safe_filename(filename: str) -> str:
-    """A file name that cannot leave its folder: the last path part, plain characters only."""
+    """A file name that cannot leave its folder: the last path part, plain characters only, at most
+    MAX_FILENAME_BYTES in UTF-8 with its suffix kept."""
     name = unicodedata.normalize("NFKC", filename).replace("\\", "/").split("/")[-1]
     name = re.sub(r"[^\w.\- ]", "_", name).strip(" .")
     name = re.sub(r"\s+", "_", name)
-    return name[-120:] or "upload"
+    if len(name.encode()) > MAX_FILENAME_BYTES:
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or len(suffix.encode()) > MAX_SUFFIX_BYTES:
+            stem, suffix = name, ""
+        tail = f".{suffix}" if suffix else ""
+        name = _cut_to_bytes(stem, MAX_FILENAME_BYTES - len(tail.encode())).rstrip(" .") + tail
+    return name or "upload"
+
+
+def _cut_to_bytes(text: str, limit: int) -> str:
+    """The longest start of text whose UTF-8 encoding fits in limit bytes (never half a character)."""
+    return text.encode()[:limit].decode(errors="ignore")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import SUFFIX_KINDS, IngestError, parse_file, source_kind
 from kb.store import ChangeCounts, SourceFile, Store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -109,7 +112,12 @@ def ingest_file(
         return FileOutcome(str(path), "failed", errors=[str(error)])
     problems = [str(problem) for problem in result.problems]
     status = "partial" if problems else "ok"
-    counts = store.save_source(source, result.records, status, "; ".join(problems) or None, result.info)
+    try:
+        counts = store.save_source(source, result.records, status, "; ".join(problems) or None, result.info)
+    except Exception as error:  # noqa: BLE001 - one file's failure is reported, the batch goes on
+        # save_source is one transaction: what the store held for this file is left as it was.
+        logger.exception("storing %s failed", path)
+        return FileOutcome(str(path), "failed", errors=[f"{path}: cannot be stored ({type(error).__name__})"])
     return FileOutcome(str(path), status, counts, problems)
 
 

@@ -13,6 +13,7 @@ from kb.chunking import PROFILE_HEADING
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import DenseIndex
+from kb.input_limits import bounded_query
 from kb.snippets import make_snippet, query_analysis
 from kb.store import Store
 from kb.text_analysis import match_expression, query_terms
@@ -75,7 +76,7 @@ def search(
     """Projects ranked for a free-text idea or question, filters applied before ranking.
 
     allowed remembers the chunk ids of each filter between searches (the KnowledgeBase keeps one)."""
-    query = query.strip()
+    query = bounded_query(query)
     if not query:
         return []
     catalog = Catalog(store.db)
@@ -235,6 +236,7 @@ def partners(
     store: Store, dense: DenseIndex, query_or_id: str, k: int = 10, town: str | None = None, depth: int = 12
 ) -> list[PartnerHit]:
     """Organisations ranked by how strongly they are involved in the projects most like an idea or project."""
+    query_or_id = bounded_query(query_or_id)
     catalog = Catalog(store.db)
     if catalog.project(query_or_id) is not None:
         projects = similar(store, dense, query_or_id, k=depth)

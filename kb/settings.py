@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 
+from kb.input_limits import whole_number
+
 # (name, environment variable, help) — one table that feeds the code, the CLI help and the README.
 SETTINGS_HELP: list[tuple[str, str, str]] = [
     ("data_dir", "KB_DATA_DIR", "folder holding the SQLite store, the vector index and uploads"),
@@ -81,7 +83,10 @@ def _convert(type_name: object, raw: str, variable: str) -> object:
     text = str(type_name)
     try:
         if "int" in text:
-            return int(raw)
+            number = whole_number(raw)
+            if number is None:
+                raise ValueError(raw)
+            return number
         if "float" in text:
             return float(raw)
     except ValueError as error:

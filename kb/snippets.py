@@ -11,8 +11,9 @@ import html
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 
+from kb.bounded_cache import byte_bounded_cache
+from kb.input_limits import bounded_query
 from kb.text_analysis import DEFAULT_ANALYZER, GERMAN_STOP_WORDS, HYPHENS, WORD, fold
 
 ELLIPSIS = "…"
@@ -37,7 +38,7 @@ def make_snippet(text: str, query: str, width: int = 240) -> str:
     return (ELLIPSIS if start > 0 else "") + marked + (ELLIPSIS if end < len(text) else "")
 
 
-@lru_cache(maxsize=256)
+@byte_bounded_cache(2 * 1024 * 1024)
 def query_analysis(query: str) -> QueryAnalysis:
     """The query's terms and compound parts; cached, since one search makes a snippet per result."""
     wanted = frozenset(DEFAULT_ANALYZER.query_terms(query))
@@ -108,7 +109,7 @@ _cached_words = lru_cache(maxsize=PASSAGE_CACHE_ENTRIES)(_read_words)
 
 def find_matches(text: str, query: str) -> list[Match]:
     """The words of the text that the query's keyword search would match, in text order."""
-    wanted = query_analysis(query)
+    wanted = query_analysis(bounded_query(query))
     if not wanted.terms or wanted.needles is None:
         return []
     words = passage_words(text)

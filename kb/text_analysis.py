@@ -25,9 +25,10 @@ import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import Stemmer
+
+from kb.bounded_cache import byte_bounded_cache
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 FTS_COLUMNS = ("terms", "parts")  # word terms, and the parts of compound words
@@ -69,6 +70,14 @@ SPELLED_UMLAUT = re.compile(r"ae|oe|(?<![qaeiouy])ue")
 SPELLING_VARIANTS = {"kaffee": "cafe", "caffe": "cafe"}
 SPELLING_VARIANT = re.compile("|".join(SPELLING_VARIANTS))
 DIGRAPHS = ("ch", "ck", "ph", "th")  # a break inside these is no word boundary
+# The longest word split into compound parts. German compounds people write run to ~30 letters
+# ("Integrationskursträgerversammlung" is 33); a longer "word" is a run of letters nobody types,
+# and its ~2n parts of up to n letters cost quadratic time and memory (a 20,000-letter query word
+# made 2 GB of parts).
+MAX_COMPOUND = 40
+# Caches of stems and parts: bounded in bytes, since user text decides what goes in.
+STEM_CACHE_BYTES = 16 * 1024 * 1024
+PARTS_CACHE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,7 @@ class Analyzer:
     split_compounds: bool = True
     min_compound: int = 8  # shorter words are rarely compounds worth splitting ("Kochkurs" is 8)
     min_part: int = 4  # a compound part shorter than this is mostly noise ("rat", "ort")
+    max_compound: int = MAX_COMPOUND
 
     def words(self, text: str) -> list[str]:
         """Folded words of the text, hyphenated words as their parts plus the joined whole."""
@@ -98,7 +108,9 @@ class Analyzer:
 
     def part_terms(self, word: str, stemmer: Stemmer.Stemmer | None = None) -> list[str]:
         """The terms of the parts a folded word may be compounded of (none for a short word)."""
-        if not self.split_compounds or len(word) < self.min_compound or not word.isalpha():
+        if not self.split_compounds or not self.min_compound <= len(word) <= self.max_compound:
+            return []
+        if not word.isalpha():
             return []
         return [self.term(part) for part in compound_parts(word, self.min_part)]
 
@@ -128,7 +140,7 @@ DEFAULT_ANALYZER = Analyzer()
 _stemmers = threading.local()  # a Stemmer must not be shared across threads
 
 
-@lru_cache(maxsize=200_000)
+@byte_bounded_cache(STEM_CACHE_BYTES)
 def german_stem(word: str) -> str:
     """Snowball German stem of a folded word; cached, since snippets analyse the same words again and again."""
     stemmer = getattr(_stemmers, "german", None)
@@ -165,7 +177,7 @@ def masculine(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=100_000)
+@byte_bounded_cache(PARTS_CACHE_BYTES)
 def compound_parts(word: str, min_part: int) -> tuple[str, ...]:
     """Prefix and suffix at every break that leaves two parts of min_part letters or more.
 

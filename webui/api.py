@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 
+from kb.input_limits import bounded_query, whole_number
 from webui.knowledge import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb, public_project
 from webui.openapi import openapi_document
 
@@ -11,7 +12,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 def _required_query() -> str:
-    query = request.args.get("q", "").strip()
+    query = bounded_query(request.args.get("q", ""))
     if not query:
         abort(400, description="parameter 'q' is required: the idea or question to search for")
     return query
@@ -21,9 +22,10 @@ def _result_count(default: int = DEFAULT_RESULTS) -> int:
     raw = request.args.get("k", "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_RESULTS:
+    k = whole_number(raw)
+    if k is None or not 1 <= k <= MAX_RESULTS:
         abort(400, description=f"parameter 'k' must be a whole number from 1 to {MAX_RESULTS}")
-    return int(raw)
+    return k
 
 
 @bp.get("/search")

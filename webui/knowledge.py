@@ -8,6 +8,7 @@ from flask import current_app, request
 
 from kb import KnowledgeBase
 from kb.filters import Filters
+from kb.input_limits import bounded_query
 
 KB_EXTENSION = "praxisfinder_kb"
 FILTER_LABELS = {"area": "Themenfeld", "town": "Ort", "target_group": "Zielgruppe"}
@@ -29,7 +30,7 @@ class SearchRequest:
 
     @classmethod
     def from_args(cls) -> SearchRequest:
-        return cls(request.args.get("q", "").strip(), Filters.from_lookup(request.args.get))
+        return cls(bounded_query(request.args.get("q", "")), Filters.from_lookup(request.args.get))
 
     @property
     def has_filter(self) -> bool:

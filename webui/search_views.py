@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from kb.input_limits import bounded_query
 from webui.answer_text import compose_answer
 from webui.knowledge import DEFAULT_RESULTS, SearchRequest, browse, current_kb
 
@@ -38,7 +39,7 @@ def start():
 
 @bp.get("/partner")
 def partner_finder():
-    query = request.args.get("q", "").strip()
+    query = bounded_query(request.args.get("q", ""))
     town = request.args.get("town", "").strip() or None
     kb = current_kb()
     hits = kb.partners(query, k=DEFAULT_RESULTS, town=town) if query else []
@@ -47,7 +48,7 @@ def partner_finder():
 
 @bp.get("/antwort")
 def enquiry_answer():
-    query = request.args.get("q", "").strip()
+    query = bounded_query(request.args.get("q", ""))
     wanted = list(dict.fromkeys(i for i in request.args.getlist("ids") if i.strip()))[:MAX_ANSWER_PROJECTS]
     kb = current_kb()
     projects = [p for p in (kb.project(project_id) for project_id in wanted) if p is not None]
