@@ -11,6 +11,7 @@ import html
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kb.bounded_cache import byte_bounded_cache
 from kb.input_limits import bounded_query
