@@ -175,6 +175,7 @@ def test_a_source_changing_under_a_correction_is_shown_for_review(
     path = Path(source["path"])
     path.write_text(path.read_text(encoding="utf-8").replace("town: Sindelfingen", "town: Darmsheim"))
     small_kb.ingest([path])
+    assert "1 Korrektur zu prüfen" in client.get("/admin").get_data(as_text=True)
     overview = client.get("/admin/projekte").get_data(as_text=True)
     assert "Zu prüfen (1)" in overview and "Die Quelle sagt jetzt: Darmsheim" in overview
     token = csrf_from(overview)

@@ -47,7 +47,11 @@ def _shown_value(value) -> str:
 @bp.app_context_processor
 def _admin_links() -> dict:
     """Pages offer staff a link to correct what they show, once logged in."""
-    return {"admin_logged_in": is_logged_in}
+    return {"admin_logged_in": is_logged_in, "corrections_to_review": _review_count}
+
+
+def _review_count() -> int:
+    return len(current_kb().corrections.in_review())
 
 
 @bp.get("")
