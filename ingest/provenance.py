@@ -48,7 +48,10 @@ def safe_url(raw: str | None) -> str | None:
     url = raw.strip()
     if len(url) > MAX_URL_CHARS or any(c.isspace() or ord(c) < 32 for c in url):
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[::1": a bracket left open
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
     return url

@@ -37,6 +37,7 @@ def page(tmp_path: Path, head: str = "", footer: str = "", name: str = "seite.ht
         ("javascript:alert(1)", None),
         ("/projekte/erzaehlcafe", None),  # not absolute
         ("ftp://example.org/x", None),
+        ("http://[::1", None),
         ("https://exa mple.org", None),
         ("https://" + "a" * 3000 + ".org", None),
         ("", None),
