@@ -63,11 +63,11 @@ def is_descriptive(lead: str, record: ProjectRecord) -> bool:
     im Handlungsfeld Z um, gefördert aus dem Integrationsfonds")."""
     named = " ".join(
         v for v in (record.title, record.organisation, record.town, record.area, *record.target_groups) if v
-    ).lower()
+    )[:MAX_SCAN_CHARS].lower()
     named_words = set(_WORD.findall(named))
     content = [
         w
-        for w in _WORD.findall(lead.lower())
+        for w in _WORD.findall(lead[:MAX_SCAN_CHARS].lower())
         if w not in _BOILERPLATE and w not in named_words and len(w) > 2
     ]
     return len(set(content)) >= 3

@@ -109,3 +109,5 @@ def test_without_any_text_there_is_no_description():
 def test_hostile_input_is_bounded():
     text = short_description(record("Wort " * 200_000 + "."))
     assert text is not None and len(text) <= MAX_CHARS
+    lead = short_description(record("x", "Ein Lesecafé " + "mit Kindern " * 1_000_000))
+    assert lead is not None and len(lead) <= MAX_CHARS
