@@ -74,6 +74,12 @@ def test_page_address_date_and_edition_on_the_project_page(client: FlaskClient):
     api = client.get("/api/projects/erzaehlcafe-am-freitag").get_json()
     assert api["source"]["url"] == "https://www.lrabb.de/integrationsfonds/erzaehlcafe"
     assert "path" not in api["source"]
+    about = client.get("/ueber").get_data(as_text=True)
+    assert (
+        '<a href="https://www.lrabb.de/integrationsfonds/erzaehlcafe" rel="external noopener noreferrer">erzaehlcafe.html</a>'
+        in about
+    )
+    assert re.search(r"1 Projekt, Stand: 05/2024, eingelesen am \d\d\.\d\d\.20\d\d\)", about)
 
 
 def test_address_given_at_upload_wins_and_a_bad_one_is_refused(client: FlaskClient, tmp_path: Path):
