@@ -28,6 +28,7 @@ DEFAULT_PROJECTS = REPO_ROOT / "samples" / "projects"
 DEFAULT_OUT = REPO_ROOT / "samples" / "build" / "pages"
 
 SITE_NAME = "Landkreis Böblingen – Integrationsfonds"
+SITE_ADDRESS = "https://www.landkreis-beispiel.example/integrationsfonds"  # invented, like the projects
 DEMO_NOTICE = "Illustrative Demoseite – keine offizielle Seite des Landkreises"
 NAV_LABELS = (
     "Startseite", "Bürgerservice online", "Kreistag & Politik", "Abfallwirtschaft",
@@ -269,7 +270,13 @@ def render_content(record: ProjectRecord, style: PageStyle) -> str:
     return f"<h1>{title}</h1>\n{lead}\n{body}\n{back}"
 
 
-def render_page(record: ProjectRecord, style: PageStyle, others: list[tuple[str, str]]) -> str:
+def render_page(
+    record: ProjectRecord,
+    style: PageStyle,
+    others: list[tuple[str, str]],
+    address: str | None = None,
+    updated: str | None = None,
+) -> str:
     """A whole demo page for one project; `others` are (stem, title) of the sidebar links."""
     content = render_content(record, style)
     nav = _links(NAV_LABELS, "menu")
@@ -310,10 +317,12 @@ def render_page(record: ProjectRecord, style: PageStyle, others: list[tuple[str,
             f'<div class="spalte schmal"><p><b>{RELATED_HEADING}</b></p>{render_related(others, None)}</div></div>\n'
             f'<div class="fuss">{_footer_inner()}</div></div>\n{_cookie_banner("consent-layer")}'
         )
-    return _document(record, style, page)
+    return _document(record, style, page, address, updated)
 
 
-def _document(record: ProjectRecord, style: PageStyle, page: str) -> str:
+def _document(
+    record: ProjectRecord, style: PageStyle, page: str, address: str | None = None, updated: str | None = None
+) -> str:
     if style.encoding == "utf-8":
         charset = '<meta charset="utf-8">'
     elif style.encoding == "cp1252":
@@ -321,8 +330,13 @@ def _document(record: ProjectRecord, style: PageStyle, page: str) -> str:
     else:
         charset = ""
     title = html.escape(f"{record.title} | Integrationsfonds | Landkreis Böblingen")
+    head = charset
+    if address:  # the page's own address, as a CMS writes it
+        head += f'\n<link rel="canonical" href="{html.escape(address)}">'
+    if updated:
+        head += f'\n<meta property="article:modified_time" content="{updated}T09:00:00+01:00">'
     return (
-        f'<!DOCTYPE html>\n<html lang="de">\n<head>\n{charset}\n<title>{title}</title>\n'
+        f'<!DOCTYPE html>\n<html lang="de">\n<head>\n{head}\n<title>{title}</title>\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<style>body { font-family: sans-serif; } .demo-hinweis { color: #a00; }</style>\n"
         f"{_script()}\n</head>\n<body>\n<noscript><p>{NOSCRIPT_TEXT}</p></noscript>\n{page}\n"
@@ -347,7 +361,9 @@ def build_pages(projects_dir: Path, out_dir: Path) -> list[Path]:
         others = [(s, r.title) for s, r in projects if s != stem][:6]
         style = page_style(index)
         path = out_dir / f"{stem}.html"
-        path.write_bytes(encode_page(render_page(record, style, others), style))
+        address = f"{SITE_ADDRESS}/{stem}"
+        updated = f"2024-{index % 12 + 1:02d}-15"
+        path.write_bytes(encode_page(render_page(record, style, others, address, updated), style))
         written.append(path)
     return written
 
