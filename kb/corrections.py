@@ -122,12 +122,18 @@ def reconcile(db: Database, project_id: str, parsed: ProjectRecord, now: str) ->
     for row in rows:
         source_now = field_value(parsed, row["field"])
         if json.loads(row["base"]) == source_now:
-            if row["state"] != "active":  # the source is back to what staff corrected
+            if row["state"] != "active":  # the source says again what it said when staff corrected it
                 db.execute(
                     "UPDATE corrections SET state = 'active', source_value = NULL WHERE project_id = ? "
                     "AND field = ?",
                     [project_id, row["field"]],
                 )
+            continue
+        if json.loads(row["value"]) == source_now:  # the source now says what staff said: done
+            db.execute(
+                "DELETE FROM corrections WHERE project_id = ? AND field = ?", [project_id, row["field"]]
+            )
+            log_change(db, project_id, row["field"], "source_agrees", row["value"], dump(source_now), now)
             continue
         if row["state"] == "review" and row["source_value"] == dump(source_now):
             continue

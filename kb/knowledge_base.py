@@ -202,7 +202,9 @@ class KnowledgeBase:
         facets = self._facets.get(key)
         if facets is None:
             facets = self.catalog.facets()
-            self._facets = {key: facets}  # one generation held; replaced whole, so readers never see it half-built
+            self._facets = {
+                key: facets
+            }  # one generation held; replaced whole, so readers never see it half-built
         return facets
 
     def coverage(self) -> Coverage:

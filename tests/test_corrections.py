@@ -221,3 +221,14 @@ def test_deleting_a_source_keeps_its_corrections_flagged_and_they_can_be_discard
     assert (orphan["project_id"], orphan["title"], orphan["source_value"]) == (pid, None, None)
     corrections.resolve(pid, "town", keep=False, now=NOW)  # discard: there is no project to rewrite
     assert corrections.in_review() == [] and corrections.of(pid) == []
+
+
+def test_a_source_that_catches_up_with_a_correction_ends_it(ingested):
+    store, path, pid = ingested
+    corrections = Corrections(store)
+    corrections.correct(pid, {"town": "Nufringen"}, NOW)
+    path.write_text(path.read_text(encoding="utf-8").replace("town: Herrenberg", "town: Nufringen"))
+    ingest_file(store, path, 10_000_000)
+    assert corrections.of(pid) == [] and corrections.in_review() == []
+    assert shown(store, pid)["town"] == "Nufringen"
+    assert corrections.history(pid)[0]["action"] == "source_agrees"

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "kept": "Korrektur trotz geänderter Quelle behalten",
     "source_taken": "Wert der Quelle übernommen",
     "source_removed": "Projekt fehlt in der neu eingelesenen Quelle – zu prüfen",
+    "source_agrees": "Quelle sagt jetzt dasselbe – Korrektur nicht mehr nötig",
 }
 SECTION_FIELDS = [f for f in FIELDS if f.startswith(SECTION_PREFIX)]
 PLAIN_FIELDS = [f for f in FIELDS if not f.startswith(SECTION_PREFIX)]
