@@ -8,7 +8,7 @@ DATA_DIR ?= kb-data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-deps demo test lint bench clean
+.PHONY: install system-deps demo test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -37,6 +37,10 @@ demo: install
 
 test: install system-deps
 	$(PY) -m pytest -p no:cacheprovider
+
+# Everything but the tests that load a real model, drive a browser or take long (see README, "Tests").
+test-fast: install
+	$(PY) -m pytest -p no:cacheprovider -m "not model and not browser and not slow"
 
 lint: install
 	$(VENV)/bin/ruff check cli kb ingest index webui tests bench samples

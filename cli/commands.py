@@ -27,7 +27,7 @@ def _settings(ctx: click.Context, **overrides: object) -> Settings:
 
 
 def _open(ctx: click.Context, threads: int | None = None) -> KnowledgeBase:
-    return KnowledgeBase(_settings(ctx), threads=threads)
+    return KnowledgeBase(_settings(ctx), threads=threads, embedder=ctx.obj.get("embedder"))
 
 
 def _emit(data: object) -> None:
@@ -43,7 +43,8 @@ def _emit(data: object) -> None:
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str | None, model: str | None) -> None:
     """Praxisfinder: find good-practice integration projects like your own idea."""
-    ctx.obj = {"data_dir": data_dir, "model": model}
+    # ctx.obj may arrive holding an embedder made elsewhere (tests pass one in through `obj`)
+    ctx.ensure_object(dict).update(data_dir=data_dir, model=model)
 
 
 @cli.command()
@@ -207,7 +208,7 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
     settings = _settings(ctx)
     folder = build_sample_collection(settings.data_dir / "sample-collection")
     click.echo(f"Illustrative sample collection (invented projects) written to {folder}")
-    kb = KnowledgeBase(settings, threads=os.cpu_count())
+    kb = KnowledgeBase(settings, threads=os.cpu_count(), embedder=ctx.obj.get("embedder"))
     report = _run_ingest(kb, [str(folder)], quiet=False)
     kb.close()
     if report.failed:

@@ -54,10 +54,11 @@ class IndexReport:
 class DenseIndex:
     """The process's one embedding model and vector index, shared by all threads."""
 
-    def __init__(self, settings: Settings, threads: int | None = None):
+    def __init__(self, settings: Settings, threads: int | None = None, embedder: Embedder | None = None):
+        """embedder: one made elsewhere (tests); otherwise settings.model is loaded on first use."""
         self.settings = settings
         self._threads = settings.threads or threads
-        self._embedder: Embedder | None = None
+        self._embedder: Embedder | None = embedder
         self._index: VectorIndex | None = None
         self._generation: int | None = None
         self._sync_lock = threading.Lock()

@@ -9,6 +9,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
+from index import Embedder
 from ingest.provenance import safe_url
 from kb import search as searching
 from kb.catalog import Catalog
@@ -33,10 +34,10 @@ BAD_URL_REASON = "the address must be a full web address starting with http:// o
 class KnowledgeBase:
     """One per process: the model and vector index are loaded once; SQLite connections are per thread."""
 
-    def __init__(self, settings: Settings, threads: int | None = None):
+    def __init__(self, settings: Settings, threads: int | None = None, embedder: Embedder | None = None):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.dense = DenseIndex(settings, threads)
+        self.dense = DenseIndex(settings, threads, embedder)
         self._facets: dict[tuple[str, int], dict[str, list[tuple[str, int]]]] = {}
         self._local = threading.local()
         self._stores: list[Store] = []

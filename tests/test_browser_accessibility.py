@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-from tests.webui_fixtures import ADMIN_PASSWORD
+from tests.helpers import ADMIN_PASSWORD
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -9,8 +9,7 @@ import pytest
 from waitress.server import create_server
 
 from kb import KnowledgeBase, Settings
-from tests.conftest import write_project
-from tests.webui_fixtures import ADMIN_PASSWORD, browser  # noqa: F401  (fixture)
+from tests.helpers import ADMIN_PASSWORD, write_project
 from webui import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

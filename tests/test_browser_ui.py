@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-from tests.webui_fixtures import ADMIN_PASSWORD, WEBUI_DATA
+from tests.helpers import ADMIN_PASSWORD, WEBUI_DATA
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -31,7 +31,7 @@ from tests.badinput.make_corpus import (
     two_projects_markdown,
 )
 
-pytestmark = pytest.mark.slow  # the real embedding model embeds queries and new passages
+pytestmark = [pytest.mark.slow, pytest.mark.model]  # the real embedding model embeds queries and new passages
 
 ROOT = Path(__file__).resolve().parents[1]
 READERS = 3

@@ -12,7 +12,7 @@ from kb.corrections import CorrectionError, apply_corrections, normalise
 from kb.filters import Filters
 from kb.pipeline import ingest_file
 from kb.store import Store
-from tests.conftest import write_project
+from tests.helpers import write_project
 
 NOW = "2026-11-29T10:00:00+00:00"
 APPROACH = "Ehrenamtliche lesen jede Woche mit Grundschulkindern in der Bibliothek."

@@ -29,7 +29,10 @@ from kb.store import Store
 from kb.text_analysis import index_terms
 from tests.badinput.make_corpus import collection_a, collection_b, two_projects_markdown
 
-pytestmark = pytest.mark.slow  # every step runs the real embedding model in a child process
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.model,
+]  # every step runs the real embedding model in a child process
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERY = "Familien Beratung Deutsch üben"

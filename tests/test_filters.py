@@ -14,7 +14,7 @@ from kb.filters import Filters
 from kb.pipeline import ingest_paths
 from kb.search import AllowedChunks
 from kb.store import Store
-from tests.conftest import write_project
+from tests.helpers import write_project
 
 
 def test_blank_values_mean_not_given_and_equal_filters_are_one_key():

@@ -11,7 +11,7 @@ import pytest
 from index import read_manifest
 from kb import KnowledgeBase, Settings
 from kb.catalog import Catalog
-from tests.conftest import write_project
+from tests.helpers import write_project
 
 
 @pytest.fixture
@@ -32,8 +32,8 @@ def chunk_ids(kb: KnowledgeBase) -> set[int]:
     return {row[0] for row in Catalog(kb.store.db).chunk_refs()}
 
 
-def test_ingest_adds_and_removes_vectors_incrementally(settings: Settings, inputs: Path):
-    kb = KnowledgeBase(settings, threads=1)
+def test_ingest_adds_and_removes_vectors_incrementally(settings: Settings, inputs: Path, fake_embedder):
+    kb = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
     _, first = kb.ingest([inputs])
     assert first.added == len(chunk_ids(kb)) and first.rebuilt
     assert index_ids(kb) == chunk_ids(kb)
@@ -51,17 +51,19 @@ def test_ingest_adds_and_removes_vectors_incrementally(settings: Settings, input
     kb.close()
 
 
-def test_rebuild_embeds_nothing_again(settings: Settings, inputs: Path):
-    kb = KnowledgeBase(settings, threads=1)
+def test_rebuild_embeds_nothing_again(settings: Settings, inputs: Path, fake_embedder):
+    kb = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
     kb.ingest([inputs])
     report = kb.index(rebuild=True)
     assert report.rebuilt and report.embedded == 0 and report.added == len(chunk_ids(kb))
     kb.close()
 
 
-def test_index_behind_the_store_is_brought_up_to_date_by_another_process(settings: Settings, inputs: Path):
-    writer = KnowledgeBase(settings, threads=1)
-    reader = KnowledgeBase(settings, threads=1)
+def test_index_behind_the_store_is_brought_up_to_date_by_another_process(
+    settings: Settings, inputs: Path, fake_embedder
+):
+    writer = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
+    reader = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
     writer.ingest([inputs / "a.md"])
     assert [h.id for h in reader.search("Bewerbung", k=5)] == ["sprachcafe-miteinander"]
     writer.ingest([inputs / "b.md"])  # the reader's index in memory is now behind the store
@@ -70,36 +72,39 @@ def test_index_behind_the_store_is_brought_up_to_date_by_another_process(setting
     reader.close()
 
 
-def test_index_files_that_do_not_match_the_store_are_repaired(settings: Settings, inputs: Path):
-    kb = KnowledgeBase(settings, threads=1)
+def test_index_files_that_do_not_match_the_store_are_repaired(
+    settings: Settings, inputs: Path, fake_embedder
+):
+    kb = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
     kb.ingest([inputs])
     manifest_path = next(settings.index_dir.rglob("manifest.json"))
     manifest = json.loads(manifest_path.read_text())
     manifest["fingerprint"] = "0" * 64
     manifest_path.write_text(json.dumps(manifest))
     kb.close()
-    fresh = KnowledgeBase(settings, threads=1)
+    fresh = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
     assert fresh.search("Bewerbung", k=1)[0].id == "jobpaten"
     assert read_manifest(settings.index_dir).fingerprint == Catalog(fresh.store.db).chunk_fingerprint()
     fresh.close()
 
 
-def test_corrupt_index_file_is_rebuilt_not_served(settings: Settings, inputs: Path):
-    kb = KnowledgeBase(settings, threads=1)
+def test_corrupt_index_file_is_rebuilt_not_served(settings: Settings, inputs: Path, fake_embedder):
+    kb = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
     kb.ingest([inputs])
     kb.close()
     for path in settings.index_dir.rglob("*.faiss"):
         path.write_bytes(path.read_bytes()[:100])
-    fresh = KnowledgeBase(settings, threads=1)
+    fresh = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
     report = fresh.index()
     assert report.rebuilt and report.notes and "rebuilding" in report.notes[0]
     assert index_ids(fresh) == chunk_ids(fresh)
     fresh.close()
 
 
+@pytest.mark.model
 def test_another_model_never_uses_the_old_vectors(settings: Settings, inputs: Path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    kb = KnowledgeBase(settings, threads=1)
+    kb = KnowledgeBase(settings, threads=1)  # the real default model, then another real one
     kb.ingest([inputs])
     kb.close()
     other = Settings.from_env(

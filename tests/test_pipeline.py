@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kb.pipeline import ingest_paths
 from kb.store import Store
-from tests.conftest import write_project
+from tests.helpers import write_project
 
 LIMIT = 10 * 1024 * 1024
 

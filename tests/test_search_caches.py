@@ -11,7 +11,7 @@ from kb.filters import Filters
 from kb.pipeline import ingest_paths
 from kb.snippets import passage_words
 from kb.store import Store
-from tests.conftest import write_project
+from tests.helpers import write_project
 
 
 @pytest.mark.slow

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import re
 from html import unescape
 from pathlib import Path
 
 import pytest
 
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-from tests.webui_fixtures import ADMIN_PASSWORD, TEST_CONFIG, WEBUI_DATA, csrf_from, log_in
+from tests.helpers import ADMIN_PASSWORD, TEST_CONFIG, WEBUI_DATA, csrf_from, log_in, upload
 from webui import create_app
 
 ADMIN_POSTS = ["/admin/upload", "/admin/index", "/admin/quellen/1/loeschen", "/admin/logout"]
-
-
-def upload(client, *files: tuple[str, bytes], token: str | None = None):
-    token = token or csrf_from(client.get("/admin").get_data(as_text=True))
-    data = {"csrf_token": token, "file": [(io.BytesIO(content), name) for name, content in files]}
-    return client.post("/admin/upload", data=data, content_type="multipart/form-data")
 
 
 def result_titles(client, query: str) -> list[str]:
@@ -27,8 +19,8 @@ def result_titles(client, query: str) -> list[str]:
     return [unescape(t) for t in re.findall(r'<h3 id="treffer-\d+"><a href="[^"]+">([^<]+)</a>', html)]
 
 
-def test_admin_is_disabled_without_a_password(sample_kb):
-    app = create_app({"KB": sample_kb, **TEST_CONFIG})
+def test_admin_is_disabled_without_a_password(quick_kb):
+    app = create_app({"KB": quick_kb, **TEST_CONFIG})
     client = app.test_client()
     html = client.get("/admin").get_data(as_text=True)
     assert "ausgeschaltet" in html and "KB_ADMIN_PASSWORD" in html
@@ -79,9 +71,9 @@ def test_login_logout_and_session_cookie_flags(client):
     assert 'name="password"' in client.get("/admin").get_data(as_text=True)
 
 
-def test_wrong_passwords_lock_the_client_out(sample_kb):
+def test_wrong_passwords_lock_the_client_out(quick_kb):
     app = create_app(
-        {"KB": sample_kb, **TEST_CONFIG, "ADMIN_PASSWORD": ADMIN_PASSWORD, "ADMIN_MAX_FAILURES": 3}
+        {"KB": quick_kb, **TEST_CONFIG, "ADMIN_PASSWORD": ADMIN_PASSWORD, "ADMIN_MAX_FAILURES": 3}
     )
     guesser = app.test_client()
     guesser.environ_base["REMOTE_ADDR"] = "203.0.113.7"

@@ -6,8 +6,7 @@ import re
 
 import pytest
 
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-from tests.webui_fixtures import TEST_CONFIG
+from tests.helpers import TEST_CONFIG
 from webui import create_app
 
 SEARCH_KEYS = {
@@ -43,7 +42,7 @@ def assert_error(response, status: int) -> str:
     return body["error"]["message"]
 
 
-def test_search_returns_ranked_hits_with_every_field(client, sample_kb):
+def test_search_returns_ranked_hits_with_every_field(client, quick_kb):
     body = client.get("/api/search", query_string={"q": "Sprachcafé Deutsch üben", "k": "3"}).get_json()
     assert body["query"] == "Sprachcafé Deutsch üben"
     assert len(body["results"]) == 3
@@ -53,8 +52,8 @@ def test_search_returns_ranked_hits_with_every_field(client, sample_kb):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_search_applies_filters(client, sample_kb):
-    area = sample_kb.facets()["area"][-1][0]
+def test_search_applies_filters(client, quick_kb):
+    area = quick_kb.facets()["area"][-1][0]
     body = client.get("/api/search", query_string={"q": "Familien", "area": area}).get_json()
     assert body["filters"]["area"] == area
     assert body["results"] and {hit["area"] for hit in body["results"]} == {area}
@@ -69,17 +68,17 @@ def test_search_refuses_missing_query_or_bad_k(client, query_string):
     assert "'q'" in message or "'k'" in message
 
 
-def test_projects_lists_every_project_without_server_paths(client, sample_kb):
+def test_projects_lists_every_project_without_server_paths(client, quick_kb):
     body = client.get("/api/projects").get_json()
-    assert len(body["projects"]) == len(sample_kb.projects())
+    assert len(body["projects"]) == len(quick_kb.projects())
     first = body["projects"][0]
     assert {"id", "title", "sections", "source", "organisations"} <= set(first)
     assert "path" not in first["source"]
 
 
-def test_one_project_and_its_similar_projects(client, sample_kb):
+def test_one_project_and_its_similar_projects(client, quick_kb):
     project = client.get(f"/api/projects/{PROJECT_ID}").get_json()
-    assert project["title"] == sample_kb.project(PROJECT_ID)["title"]
+    assert project["title"] == quick_kb.project(PROJECT_ID)["title"]
     assert [s["name"] for s in project["sections"]][:2] == [
         "Herangehensweise",
         "Zusammenarbeit mit Netzwerkpartnern",
@@ -105,10 +104,10 @@ def test_partners_ranks_organisations(client):
     assert_error(client.get("/api/partners"), 400)
 
 
-def test_facets_count_projects(client, sample_kb):
+def test_facets_count_projects(client, quick_kb):
     body = client.get("/api/facets").get_json()
     assert set(body) == {"area", "town", "target_group", "status"}
-    assert sum(item["count"] for item in body["area"]) == len(sample_kb.projects())
+    assert sum(item["count"] for item in body["area"]) == len(quick_kb.projects())
 
 
 @pytest.mark.parametrize("url", ["/api/search?q=x", "/api/projects", "/api/facets"])
@@ -116,8 +115,8 @@ def test_wrong_method_is_json_405(client, url):
     assert_error(client.post(url), 405)
 
 
-def test_too_large_body_is_json_413(sample_kb):
-    small = create_app({"KB": sample_kb, **TEST_CONFIG, "MAX_CONTENT_LENGTH": 1000})
+def test_too_large_body_is_json_413(quick_kb):
+    small = create_app({"KB": quick_kb, **TEST_CONFIG, "MAX_CONTENT_LENGTH": 1000})
     response = small.test_client().get("/api/search?q=x", data=b"x" * 5000)
     assert_error(response, 413)
 
@@ -135,8 +134,8 @@ class FailingKnowledgeBase:
         raise RuntimeError("geheimes-internes-detail")
 
 
-def test_server_error_is_json_500_without_internals(sample_kb):
-    app = create_app({"KB": FailingKnowledgeBase(sample_kb), "TESTING": False})
+def test_server_error_is_json_500_without_internals(quick_kb):
+    app = create_app({"KB": FailingKnowledgeBase(quick_kb), "TESTING": False})
     api = app.test_client().get("/api/search?q=x")
     message = assert_error(api, 500)
     assert "geheimes" not in message

@@ -7,8 +7,6 @@ from html import unescape
 
 import pytest
 
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-
 SPRACHCAFE = "Wir wollen ein Sprachcafé, in dem Geflüchtete ohne Anmeldung Deutsch sprechen üben"
 SPRACHCAFE_ID = "kaffee-kuchen-konjunktiv"
 
@@ -22,21 +20,22 @@ def fact_values(html: str, label: str) -> list[str]:
     return [unescape(v) for v in re.findall(rf"<dt>{label}</dt><dd>(?:<a [^>]+>)?([^<]+)", html)]
 
 
-def test_start_page_offers_form_filters_and_examples(client, sample_kb):
+def test_start_page_offers_form_filters_and_examples(client, quick_kb):
     html = client.get("/").get_data(as_text=True)
     assert '<label for="q">Beschreiben Sie Ihre Idee oder Frage</label>' in html
     assert '<html lang="de">' in html
     assert html.count('class="example-list"') == 1
     examples = re.findall(r'<li><a href="/\?q=([^"]+)"', html)
     assert len(examples) >= 3
-    for name, values in sample_kb.facets().items():
+    for name, values in quick_kb.facets().items():
         assert f'<select id="filter-{name}" name="{name}">' in html
         for value, count in values:
             assert f">{value} ({count})</option>" in unescape(html)
 
 
-def test_search_shows_the_fitting_project_first_with_section_and_highlight(client, sample_kb):
-    html = client.get("/", query_string={"q": SPRACHCAFE}).get_data(as_text=True)
+def test_search_shows_the_fitting_project_first_with_section_and_highlight(model_client, sample_kb):
+    # ranking: with the real model, as users get it
+    html = model_client.get("/", query_string={"q": SPRACHCAFE}).get_data(as_text=True)
     assert titles(html)[0] == sample_kb.project(SPRACHCAFE_ID)["title"]
     first_card = html[html.index('id="treffer-1"') : html.index('id="treffer-2"')]
     assert "passt bei: <strong>" in first_card
@@ -53,8 +52,8 @@ def test_search_page_lists_the_same_projects_as_the_api(client):
 
 
 @pytest.mark.parametrize("name,label", [("area", "Themenfeld"), ("town", "Ort")])
-def test_filter_keeps_only_matching_projects(client, sample_kb, name, label):
-    value, count = sample_kb.facets()[name][0]
+def test_filter_keeps_only_matching_projects(client, quick_kb, name, label):
+    value, count = quick_kb.facets()[name][0]
     html = client.get("/", query_string={"q": "Ehrenamtliche begleiten Familien", name: value}).get_data(
         as_text=True
     )
@@ -63,8 +62,8 @@ def test_filter_keeps_only_matching_projects(client, sample_kb, name, label):
     assert f'<option value="{value}" selected>' in html
 
 
-def test_filter_without_query_lists_every_project_of_that_area(client, sample_kb):
-    area, count = sample_kb.facets()["area"][0]
+def test_filter_without_query_lists_every_project_of_that_area(client, quick_kb):
+    area, count = quick_kb.facets()["area"][0]
     html = client.get("/", query_string={"area": area}).get_data(as_text=True)
     assert html.count('<article class="card">') == count
     assert set(fact_values(html, "Themenfeld")) == {area}
@@ -76,8 +75,8 @@ def test_no_result_page_suggests_dropping_the_filters(client):
     assert 'href="/?q=Sprachcaf%C3%A9">Ohne Eingrenzung noch einmal suchen' in html
 
 
-def test_project_page_shows_every_field_section_source_and_links(client, sample_kb):
-    project = sample_kb.project(SPRACHCAFE_ID)
+def test_project_page_shows_every_field_section_source_and_links(client, quick_kb):
+    project = quick_kb.project(SPRACHCAFE_ID)
     response = client.get(f"/projekte/{SPRACHCAFE_ID}")
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 200
@@ -100,7 +99,7 @@ def test_project_page_shows_every_field_section_source_and_links(client, sample_
         assert f'<a href="/organisationen/{organisation["id"]}">{organisation["name"]}</a>' in html
     similar_ids = re.findall(r'<h3><a href="/projekte/([^"]+)">', html)
     assert similar_ids and SPRACHCAFE_ID not in similar_ids
-    assert similar_ids == [hit.id for hit in sample_kb.similar(SPRACHCAFE_ID, k=5)]
+    assert similar_ids == [hit.id for hit in quick_kb.similar(SPRACHCAFE_ID, k=5)]
     assert "/datei" not in html  # a Markdown source: no original document to open
 
 
@@ -119,8 +118,8 @@ def test_unknown_project_and_organisation_give_a_german_404(client):
         assert "Zur Startseite" in html
 
 
-def test_organisation_page_lists_its_projects(client, sample_kb):
-    organisation = sample_kb.project(SPRACHCAFE_ID)["organisations"][0]
+def test_organisation_page_lists_its_projects(client, quick_kb):
+    organisation = quick_kb.project(SPRACHCAFE_ID)["organisations"][0]
     html = unescape(client.get(f"/organisationen/{organisation['id']}").get_data(as_text=True))
     assert f"<h1>{organisation['name']}</h1>" in html
     linked = re.findall(r'<a href="/projekte/([^"]+)">', html)
@@ -128,21 +127,21 @@ def test_organisation_page_lists_its_projects(client, sample_kb):
     assert len(linked) == organisation["n_projects"]
 
 
-def test_partner_finder_lists_organisations_with_their_projects(client, sample_kb):
+def test_partner_finder_lists_organisations_with_their_projects(client, quick_kb):
     html = unescape(
         client.get("/partner", query_string={"q": "Sprachcafé mit der Stadtbibliothek"}).get_data(
             as_text=True
         )
     )
-    expected = sample_kb.partners("Sprachcafé mit der Stadtbibliothek", k=10)
+    expected = quick_kb.partners("Sprachcafé mit der Stadtbibliothek", k=10)
     assert re.findall(r'<h3 id="org-\d+"><a href="/organisationen/([^"]+)">', html) == [
         hit.id for hit in expected
     ]
     assert "(Träger" in html and "(Partner" in html
 
 
-def test_partner_finder_town_filter(client, sample_kb):
-    town = sample_kb.facets()["town"][0][0]
+def test_partner_finder_town_filter(client, quick_kb):
+    town = quick_kb.facets()["town"][0][0]
     html = unescape(
         client.get("/partner", query_string={"q": "Deutsch lernen", "town": town}).get_data(as_text=True)
     )
@@ -156,15 +155,15 @@ def test_partner_finder_without_query_shows_only_the_form(client):
     assert "Organisationen zu" not in html
 
 
-def test_answer_text_names_picked_projects_with_organisation_town_and_contact(client, sample_kb):
-    ids = [SPRACHCAFE_ID, sample_kb.projects()[-1]["id"]]
+def test_answer_text_names_picked_projects_with_organisation_town_and_contact(client, quick_kb):
+    ids = [SPRACHCAFE_ID, quick_kb.projects()[-1]["id"]]
     response = client.get("/antwort", query_string={"q": "Deutsch üben", "ids": ids})
     html = unescape(response.get_data(as_text=True))
     text = re.search(r'<textarea id="antworttext"[^>]*>(.*?)</textarea>', html, re.S).group(1)
     assert text.startswith("Guten Tag,")
     assert "Anfrage zu „Deutsch üben“" in text
     for position, project_id in enumerate(ids, 1):
-        project = sample_kb.project(project_id)
+        project = quick_kb.project(project_id)
         assert f"{position}. {project['title']}" in text
         assert f"Träger: {project['organisation']}" in text
         assert f"Ort: {project['town']}" in text
@@ -192,19 +191,19 @@ def test_answer_without_picked_projects_explains_what_to_do(client):
     assert 'href="/?q=Kochkurs"' in html
 
 
-def test_topics_page_counts_and_links_to_filtered_searches(client, sample_kb):
+def test_topics_page_counts_and_links_to_filtered_searches(client, quick_kb):
     html = unescape(client.get("/themen").get_data(as_text=True))
-    for name, values in sample_kb.facets().items():
+    for name, values in quick_kb.facets().items():
         for value, count in values:
             assert f'>{value}</a> <span class="count">({count})</span>' in html
         first = values[0][0]
         assert re.search(rf'<a href="/\?{name}=[^"]+">{re.escape(first)}</a>', html)
 
 
-def test_about_page_says_the_sample_collection_is_invented(client, sample_kb):
+def test_about_page_says_the_sample_collection_is_invented(client, quick_kb):
     html = client.get("/ueber").get_data(as_text=True)
     assert "erfunden" in html
-    assert all(source["name"] in unescape(html) for source in sample_kb.sources())
+    assert all(source["name"] in unescape(html) for source in quick_kb.sources())
 
 
 @pytest.mark.parametrize(
@@ -228,13 +227,15 @@ def test_static_assets_are_served_locally(client):
     assert not re.search(r'(?:href|src)="(?:https?:)?//', html)
 
 
-def test_an_empty_collection_explains_how_to_fill_it(sample_kb, tmp_path):
+def test_an_empty_collection_explains_how_to_fill_it(quick_kb, tmp_path):
     from dataclasses import replace
 
     from kb import KnowledgeBase
     from webui import create_app
 
-    empty = KnowledgeBase(replace(sample_kb.settings, data_dir=tmp_path / "leer"))
+    empty = KnowledgeBase(
+        replace(quick_kb.settings, data_dir=tmp_path / "leer"), embedder=quick_kb.dense.embedder
+    )
     try:
         client = create_app({"KB": empty, "TESTING": True}).test_client()
         for url in ("/", "/?q=Sprachcafé", "/themen", "/partner?q=Sprachcafé"):

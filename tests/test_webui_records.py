@@ -13,8 +13,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from kb import KnowledgeBase, Settings
-from tests.conftest import write_project
-from tests.webui_fixtures import ADMIN_PASSWORD, TEST_CONFIG, csrf_from, log_in
+from tests.fake_embedder import HashingEmbedder
+from tests.helpers import ADMIN_PASSWORD, TEST_CONFIG, csrf_from, log_in, write_project
 from webui import create_app
 
 TODAY = date(2026, 11, 29)
@@ -29,14 +29,16 @@ PAGE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>Erz�
 
 @pytest.fixture(scope="module")
 def small_kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeBase]:
-    """Three small projects, ingested with the real model."""
+    """Three small projects, ingested with the test embedder (these tests are not about ranking)."""
     folder = tmp_path_factory.mktemp("records")
     write_project(folder / "in", "a.md", "Lesepaten Herrenberg", town="Herrenberg",
                   approach="Ehrenamtliche lesen jede Woche mit Grundschulkindern in der Bibliothek.")  # fmt: skip
     write_project(folder / "in", "b.md", "Sprachcafé Sindelfingen", town="Sindelfingen",
                   approach="Jeden Donnerstag wird im Bürgerhaus Deutsch gesprochen, bei Kaffee und Kuchen.")  # fmt: skip
     kb = KnowledgeBase(
-        Settings.from_env({}, data_dir=folder / "data", admin_password=ADMIN_PASSWORD), threads=2
+        Settings.from_env({}, data_dir=folder / "data", admin_password=ADMIN_PASSWORD),
+        threads=2,
+        embedder=HashingEmbedder(),
     )
     report, _ = kb.ingest([folder / "in"])
     assert not report.failed

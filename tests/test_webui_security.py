@@ -7,9 +7,7 @@ import stat
 
 import pytest
 
-from tests.test_webui_admin import upload
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-from tests.webui_fixtures import TEST_CONFIG, WEBUI_DATA, log_in
+from tests.helpers import TEST_CONFIG, WEBUI_DATA, log_in, upload
 from webui import create_app
 from webui.security import SECRET_KEY_FILE
 
@@ -71,12 +69,14 @@ def test_stored_markup_in_a_project_is_escaped(admin_client):
     assert "&lt;script&gt;document.title" in pages[1]
 
 
-def test_secret_key_is_made_once_and_readable_only_by_the_owner(sample_kb, tmp_path):
+def test_secret_key_is_made_once_and_readable_only_by_the_owner(quick_kb, tmp_path):
     from dataclasses import replace
 
     from kb import KnowledgeBase
 
-    kb = KnowledgeBase(replace(sample_kb.settings, data_dir=tmp_path / "data"))
+    kb = KnowledgeBase(
+        replace(quick_kb.settings, data_dir=tmp_path / "data"), embedder=quick_kb.dense.embedder
+    )
     try:
         first = create_app({"KB": kb, **TEST_CONFIG})
         key_file = tmp_path / "data" / SECRET_KEY_FILE

@@ -1,0 +1,83 @@
+"""Plain helpers the tests import by name (fixtures live in conftest.py): paths, a project file as a
+user writes one, a copy of a knowledge base, the admin login and upload, the browser's options."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from kb import KnowledgeBase
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_PROJECTS = ROOT / "samples" / "projects"
+WEBUI_DATA = Path(__file__).resolve().parent / "data" / "webui"
+ADMIN_PASSWORD = "Pr4xis-Test-Passwort"
+TEST_CONFIG = {"TESTING": True, "ADMIN_FAILURE_DELAY_SECONDS": 0.0}
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def write_project(
+    folder: Path,
+    name: str,
+    title: str,
+    town: str = "Böblingen",
+    area: str = "Bildung",
+    approach: str = "Wir treffen uns jede Woche.",
+    partners: list[str] | None = None,
+    organisation: str = "Verein Beispiel e.V.",
+) -> Path:
+    """A small Markdown project file, as a user would write one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partner_list = ", ".join(partners or ["Stadtbibliothek Böblingen"])
+    path = folder / name
+    path.write_text(
+        f"---\ntitle: {title}\narea: {area}\norganisation: {organisation}\ntown: {town}\n"
+        f"target_groups: [Geflüchtete, Frauen]\npartners: [{partner_list}]\n"
+        f"contact: info@beispiel.example.org\n---\n"
+        f"## Herangehensweise\n{approach}\n\n## Zusammenarbeit mit Netzwerkpartnern\nMit vielen Partnern.\n\n"
+        f"## Mehrwert\nMenschen finden Anschluss.\n\n## Besonderheiten\nEhrenamtlich getragen.\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def copy_knowledge_base(source: KnowledgeBase, target: Path, **settings_overrides) -> KnowledgeBase:
+    """A separate, writable knowledge base with the same content (store backed up, vectors copied)
+    and the same embedder."""
+    target.mkdir(parents=True, exist_ok=True)
+    settings = replace(source.settings, data_dir=target, **settings_overrides)
+    with sqlite3.connect(source.settings.db_path) as original, sqlite3.connect(settings.db_path) as copy:
+        original.backup(copy)
+    shutil.copytree(source.settings.index_dir, settings.index_dir)
+    return KnowledgeBase(settings, threads=2, embedder=source.dense.embedder)
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "page has no CSRF token"
+    return found.group(1)
+
+
+def log_in(client: FlaskClient, password: str = ADMIN_PASSWORD):
+    token = csrf_from(client.get("/admin").get_data(as_text=True))
+    return client.post("/admin/login", data={"csrf_token": token, "password": password})
+
+
+def upload(client: FlaskClient, *files: tuple[str, bytes], token: str | None = None):
+    token = token or csrf_from(client.get("/admin").get_data(as_text=True))
+    data = {"csrf_token": token, "file": [(io.BytesIO(content), name) for name, content in files]}
+    return client.post("/admin/upload", data=data, content_type="multipart/form-data")
