@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 from cli import cli
 from kb.export import Table, defused, to_csv, to_xlsx
-from tests.conftest import write_project
+from tests.fake_embedder import HashingEmbedder
+from tests.helpers import write_project
 
 HOSTILE = '=HYPERLINK("http://example.invalid","klick")'
 
@@ -41,7 +42,9 @@ HYPERLINK_ORG = "=Verein Brücke e.V."  # an organisation name a spreadsheet wou
 
 
 def run(data_dir: Path, *args: str):
-    return CliRunner().invoke(cli, ["--data-dir", str(data_dir), *args], catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, ["--data-dir", str(data_dir), *args], obj={"embedder": HashingEmbedder()}, catch_exceptions=False
+    )
 
 
 def test_csv_file_has_every_project_and_defuses_formulas(data_dir, tmp_path):

@@ -8,11 +8,14 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import cli
-from tests.conftest import write_project
+from tests.fake_embedder import HashingEmbedder
+from tests.helpers import write_project
 
 
 def run(data: Path, *args: str):
-    return CliRunner().invoke(cli, ["--data-dir", str(data), *args], catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, ["--data-dir", str(data), *args], obj={"embedder": HashingEmbedder()}, catch_exceptions=False
+    )
 
 
 def test_correct_then_search_review_and_history(tmp_path: Path):

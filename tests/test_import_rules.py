@@ -114,3 +114,23 @@ def test_the_checker_sees_wrong_arrows_and_circles(tmp_path: Path):
     assert wrong_arrows(sideways, tmp_path) == ["index"]
     assert reaches({"kb.a": {"kb.b"}, "kb.b": {"kb.a"}}, "kb.a", "kb.a")
     assert not reaches({"kb.a": {"kb.b"}, "kb.b": set()}, "kb.a", "kb.a")
+
+
+def test_tests_take_fixtures_from_conftest_and_import_only_helpers():
+    """Fixtures come from conftest.py by name; a test module imports neither conftest nor another test
+    module, and nothing with a star (which hid where a fixture came from)."""
+    wrong = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                if any(alias.name == "*" for alias in node.names):
+                    wrong.append(f"{path.name}: from {module} import *")
+                if module.startswith(("tests.conftest", "tests.test_")):
+                    wrong.append(f"{path.name}: from {module}")
+            elif isinstance(node, ast.Import):
+                wrong += [
+                    f"{path.name}: import {a.name}" for a in node.names if a.name.startswith("tests.test_")
+                ]
+    assert not wrong, wrong

@@ -104,7 +104,7 @@ def test_status_filter_in_the_store_follows_the_store_day(tmp_path):
     from kb.pipeline import ingest_paths
     from kb.search import AllowedChunks
     from kb.store import Store
-    from tests.conftest import write_project
+    from tests.helpers import write_project
 
     for name, period in (("a.md", "2021 bis 2025"), ("b.md", "seit 2019"), ("c.md", "")):
         path = write_project(tmp_path / "in", name, f"Projekt {name[0]}")

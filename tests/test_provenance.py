@@ -109,7 +109,7 @@ def test_og_url_when_there_is_no_canonical_link_and_nothing_unsafe(tmp_path: Pat
 
 
 def test_pdf_date_and_edition(tmp_path: Path):
-    from tests.test_pdf_brochure import other_layout_pdf  # a brochure from another layout program
+    from tests.brochure_layouts import other_layout_pdf  # a brochure from another layout program
 
     document = pymupdf.open(stream=other_layout_pdf(), filetype="pdf")
     document[0].insert_text((60, 300), "Ausgabe 2024", fontname="helv", fontsize=12)

@@ -118,7 +118,10 @@ def test_a_copy_changes_independently_of_its_original(kind, ids, vectors, tmp_pa
 
 def test_hnsw_rebuilds_its_graph_once_many_ids_are_removed(ids, vectors):
     index = filled("hnsw", ids, vectors)
-    index.remove(ids[:100])
+    index.remove(ids[:10])  # below the share that pays for a rebuild: the dead rows stay in the graph
+    assert (len(index), index._index.ntotal) == (290, 300)
+    index.remove(ids[10:100])
+    assert index._index.ntotal == 200  # the graph was rebuilt from the live vectors only
     assert len(index) == 200
     np.testing.assert_array_equal(index.ids(), ids[100:])
     _, found = index.search(vectors[150], 1)
@@ -318,13 +321,23 @@ def test_interrupted_save_leaves_the_old_index_loadable(failing_call, ids, vecto
     assert len(VectorIndex.load(tmp_path)) == 300
 
 
-def test_search_threads_apply_only_during_the_search(ids, vectors):
+@pytest.mark.parametrize(("search_threads", "during"), [(1, 1), (2, 2), (None, 3)])
+def test_search_threads_apply_only_during_the_search(ids, vectors, search_threads, during):
     index = filled("flat", ids, vectors)
+    seen: list[int] = []
+    search_rows = index._search_rows
+
+    def counting(*args):
+        seen.append(faiss.omp_get_max_threads())  # what FAISS runs the search with
+        return search_rows(*args)
+
+    index._search_rows = counting
     original = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(3)
     try:
-        index.search_threads = 1
+        index.search_threads = search_threads
         index.search(vectors[0], 3)
-        assert faiss.omp_get_max_threads() == 3
+        assert seen == [during]
+        assert faiss.omp_get_max_threads() == 3  # and put back afterwards
     finally:
         faiss.omp_set_num_threads(original)

@@ -12,7 +12,6 @@ import pytest
 from openpyxl import load_workbook
 
 from kb.filters import Filters
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
 
 SPRACHCAFE = "Wir wollen ein Sprachcafé, in dem Geflüchtete ohne Anmeldung Deutsch sprechen üben"
 SPRACHCAFE_ID = "kaffee-kuchen-konjunktiv"
@@ -37,12 +36,12 @@ def table_cells(html: str, table_id: str) -> dict[tuple[str, str], int]:
     return cells
 
 
-def test_overview_heat_map_counts_every_town_and_area(client, sample_kb):
+def test_overview_heat_map_counts_every_town_and_area(client, quick_kb):
     html = page(client, "/ueberblick")
     cells = table_cells(html, "orte")
-    projects = sample_kb.projects()
-    for town in sample_kb.county.towns:
-        for area, _ in sample_kb.facets()["area"]:
+    projects = quick_kb.projects()
+    for town in quick_kb.county.towns:
+        for area, _ in quick_kb.facets()["area"]:
             expected = sum(1 for p in projects if p["town"] == town.name and p["area"] == area)
             assert cells[(town.name, area)] == expected, (town.name, area)
     assert sum(cells.values()) == len(projects)
@@ -60,21 +59,21 @@ def test_every_heat_cell_links_to_its_filtered_list(client):
         assert unescape(label).endswith(f"{number} Projekt" + ("" if number == "1" else "e"))
 
 
-def test_overview_map_has_a_linked_circle_per_county_town(client, sample_kb):
+def test_overview_map_has_a_linked_circle_per_county_town(client, quick_kb):
     html = page(client, "/ueberblick")
     svg = html[html.index('<svg class="county-map"') : html.index("</svg>")]
     towns = re.findall(r'<a href="/\?town=([^"]+)" class="map-town[^"]*"\s+aria-label="([^"]+)"', svg)
     assert len(towns) == 26
-    counts = dict(sample_kb.facets()["town"])
+    counts = dict(quick_kb.facets()["town"])
     for _, label in towns:
         name, count = unescape(label).split(": ")
         assert int(count.split()[0]) == counts.get(name, 0)
     assert "http" not in svg  # nothing fetched from elsewhere
 
 
-def test_overview_lists_white_spots(client, sample_kb):
+def test_overview_lists_white_spots(client, quick_kb):
     html = unescape(page(client, "/ueberblick"))
-    gaps = sample_kb.coverage().gaps()
+    gaps = quick_kb.coverage().gaps()
     assert gaps  # the sample collection has towns without projects (e.g. Altdorf)
     assert "Weiße Flecken" in html
     for town, areas in gaps:
@@ -82,26 +81,26 @@ def test_overview_lists_white_spots(client, sample_kb):
         assert all(area in line for area in areas) or "noch kein Projekt" in line
 
 
-def test_target_group_heat_map_uses_the_facets(client, sample_kb):
+def test_target_group_heat_map_uses_the_facets(client, quick_kb):
     cells = table_cells(page(client, "/ueberblick"), "gruppen")
     groups = {group for group, _ in cells}
-    assert groups == {name for name, _ in sample_kb.facets()["target_group"]}
+    assert groups == {name for name, _ in quick_kb.facets()["target_group"]}
 
 
-def test_network_draws_nodes_and_lists_every_link(client, sample_kb):
+def test_network_draws_nodes_and_lists_every_link(client, quick_kb):
     html = page(client, "/netzwerk")
-    network = sample_kb.network()
+    network = quick_kb.network()
     assert html.count('class="network-node"') == len(network.nodes) > 5
     assert html.count("<line ") == len(network.links)
     assert html.count('<li>\n          <a href="/organisationen/') == len(network.organisations)
 
 
-def test_network_filtered_by_town_shows_only_that_towns_organisations(client, sample_kb):
-    town = sample_kb.facets()["town"][0][0]
+def test_network_filtered_by_town_shows_only_that_towns_organisations(client, quick_kb):
+    town = quick_kb.facets()["town"][0][0]
     html = page(client, "/netzwerk", town=town)
-    network = sample_kb.network(Filters(town=town))
+    network = quick_kb.network(Filters(town=town))
     assert html.count('class="network-node"') == len(network.nodes)
-    assert len(network.nodes) < len(sample_kb.network().nodes)
+    assert len(network.nodes) < len(quick_kb.network().nodes)
 
 
 def test_idea_check_form_without_input_shows_no_report(client):
@@ -110,7 +109,7 @@ def test_idea_check_form_without_input_shows_no_report(client):
     assert "Ergebnis des Ideen-Checks" not in html
 
 
-def test_idea_check_finds_the_existing_project_and_checks_the_fund_rules(client, sample_kb):
+def test_idea_check_finds_the_existing_project_and_checks_the_fund_rules(client, quick_kb):
     html = page(
         client,
         "/ideen-check",
@@ -123,7 +122,7 @@ def test_idea_check_finds_the_existing_project_and_checks_the_fund_rules(client,
     text = unescape(html)
     assert "Gibt es das schon?" in text
     verdict = text[text.index("Gibt es das schon?") : text.index("Passt die Idee")]
-    assert sample_kb.project(SPRACHCAFE_ID)["title"] in verdict
+    assert quick_kb.project(SPRACHCAFE_ID)["title"] in verdict
     assert "sehr ähnlich" in verdict and "In Herrenberg gibt es schon Ähnliches" in verdict
     rows = re.findall(r'<tr class="status-(\w+)">', html)
     assert rows == ["met", "met", "met", "met"]
@@ -176,11 +175,11 @@ def read_xlsx(response) -> dict[str, list[tuple]]:
     return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
 
 
-def test_filtered_list_as_csv_and_xlsx_has_every_project_and_field(client, sample_kb):
-    area, count = sample_kb.facets()["area"][0]
+def test_filtered_list_as_csv_and_xlsx_has_every_project_and_field(client, quick_kb):
+    area, count = quick_kb.facets()["area"][0]
     rows = read_csv(download(client, "/export/projekte.csv", area=area))
     assert len(rows) == count and {row["area"] for row in rows} == {area}
-    first = sample_kb.project(rows[0]["id"])
+    first = quick_kb.project(rows[0]["id"])
     assert rows[0]["title"] == first["title"]
     approach = next(s["text"] for s in first["sections"] if s["kind"] == "approach")
     assert rows[0]["section_approach"] == approach
@@ -201,9 +200,9 @@ def test_search_results_download_in_the_order_shown(client):
     assert 'href="/export/projekte.csv?q=' in html
 
 
-def test_every_project_without_filter(client, sample_kb):
+def test_every_project_without_filter(client, quick_kb):
     rows = read_csv(download(client, "/export/projekte.csv"))
-    assert len(rows) == len(sample_kb.projects())
+    assert len(rows) == len(quick_kb.projects())
 
 
 def test_coverage_downloads_match_the_heat_map(client):
@@ -220,9 +219,9 @@ def test_coverage_downloads_match_the_heat_map(client):
     assert list(groups) == ["Zielgruppen x Themenfelder"]
 
 
-def test_organisations_download(client, sample_kb):
+def test_organisations_download(client, quick_kb):
     rows = read_csv(download(client, "/export/organisationen.csv"))
-    network = sample_kb.network()
+    network = quick_kb.network()
     assert len(rows) == len(network.everyone)
     assert all(int(row["projects"]) >= 1 for row in rows)
 

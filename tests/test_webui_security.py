@@ -87,5 +87,9 @@ def test_secret_key_is_made_once_and_readable_only_by_the_owner(quick_kb, tmp_pa
         kb.close()
 
 
-def test_debug_is_off(read_app):
-    assert read_app.debug is False
+def test_debug_stays_off_even_when_the_environment_asks_for_it(quick_kb, monkeypatch):
+    # Flask reads FLASK_DEBUG from the environment; a server started with it left set must still not
+    # offer the interactive debugger or tracebacks
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app({"KB": quick_kb, **TEST_CONFIG})
+    assert app.debug is False

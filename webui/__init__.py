@@ -37,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=security.load_or_create_secret_key(settings.data_dir),
+        DEBUG=False,  # not taken from FLASK_DEBUG: the debugger would show internals to anyone
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="praxisfinder_session",
