@@ -109,9 +109,10 @@ def test_idea_check_form_without_input_shows_no_report(client):
     assert "Ergebnis des Ideen-Checks" not in html
 
 
-def test_idea_check_finds_the_existing_project_and_checks_the_fund_rules(client, quick_kb):
+def test_idea_check_finds_the_existing_project_and_checks_the_fund_rules(model_client, sample_kb):
+    # how similar an idea is to a project is the model's judgement: the real model
     html = page(
-        client,
+        model_client,
         "/ideen-check",
         q=SPRACHCAFE,
         town="Herrenberg",
@@ -122,7 +123,7 @@ def test_idea_check_finds_the_existing_project_and_checks_the_fund_rules(client,
     text = unescape(html)
     assert "Gibt es das schon?" in text
     verdict = text[text.index("Gibt es das schon?") : text.index("Passt die Idee")]
-    assert quick_kb.project(SPRACHCAFE_ID)["title"] in verdict
+    assert sample_kb.project(SPRACHCAFE_ID)["title"] in verdict
     assert "sehr ähnlich" in verdict and "In Herrenberg gibt es schon Ähnliches" in verdict
     rows = re.findall(r'<tr class="status-(\w+)">', html)
     assert rows == ["met", "met", "met", "met"]
