@@ -74,7 +74,6 @@ def parse_file(path: str | Path, data: bytes | None = None) -> ParseResult:
     else:
         from ingest import bulk_records as parser
     result = _guarded_parse(parser.parse, path, data)
-    result.kind = kind
     if not result.records and not result.problems:
         raise IngestError(str(path), "no projects found in this file")
     return result

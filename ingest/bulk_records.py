@@ -57,7 +57,7 @@ def _key(name: str) -> str:
 def _parse_jsonl(path: str, text: str) -> ParseResult:
     if _whole_json_kind(text) is list:
         return _parse_json(path, text)  # a pretty-printed JSON document named .jsonl
-    result = ParseResult(records=[], kind="jsonl")
+    result = ParseResult(records=[])
     # Split on newlines only: JSON strings may hold U+2028, which str.splitlines() would cut at.
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
@@ -97,7 +97,7 @@ def _parse_json(path: str, text: str) -> ParseResult:
         ) from error
     except RecursionError as error:
         raise IngestError(path, NESTED_TOO_DEEPLY) from error
-    result = ParseResult(records=[], kind="json")
+    result = ParseResult(records=[])
     for number, value in enumerate(_json_records(path, document), start=1):
         _add_record(result, path, value, f"record {number}")
     return result
@@ -153,7 +153,7 @@ def _parse_csv(path: str, text: str) -> ParseResult:
         raise IngestError(
             path, f"no title column (found columns {found}); name one column 'title' or 'titel'"
         )
-    result = ParseResult(records=[], kind="csv")
+    result = ParseResult(records=[])
     while True:
         line = reader.line_num + skip + 1
         try:

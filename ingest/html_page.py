@@ -91,7 +91,7 @@ def parse(path: str, data: bytes) -> ParseResult:
     except RecursionError as error:
         raise IngestError(path, "the HTML is nested too deeply to read") from error
     record = _build_record(blocks, fallback_titles, path, description)
-    return ParseResult(records=[record], kind="html", info=info)
+    return ParseResult(records=[record], info=info)
 
 
 def decode_html(data: bytes, path: str) -> str:

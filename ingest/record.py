@@ -73,5 +73,4 @@ class ParseResult:
 
     records: list[ProjectRecord]
     problems: list[IngestError] = field(default_factory=list)  # partial failures (a broken JSONL line)
-    kind: str = ""  # pdf, html, markdown, jsonl, json, csv
     info: SourceInfo = field(default_factory=SourceInfo)

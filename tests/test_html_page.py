@@ -65,7 +65,7 @@ def _normalise(text: str | None) -> str | None:
 
 def _page_record(pages_dir: Path, stem: str) -> ProjectRecord:
     result = parse_file(pages_dir / f"{stem}.html")
-    assert result.kind == "html" and not result.problems
+    assert not result.problems
     assert len(result.records) == 1
     return result.records[0]
 

@@ -13,7 +13,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 def test_front_matter_gives_the_fields_and_the_lead_the_summary():
     result = parse_file(DATA / "md_front_matter.md")
-    assert result.kind == "markdown" and result.problems == []
+    assert result.problems == []
     (record,) = result.records
     assert record.title == "Mama lernt Deutsch – mit Kind"
     assert (record.area, record.organisation, record.town, record.period) == (
