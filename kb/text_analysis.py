@@ -100,13 +100,13 @@ class Analyzer:
                 words.append("".join(pieces))
         return words
 
-    def term(self, word: str, stemmer: Stemmer.Stemmer | None = None) -> str:
+    def term(self, word: str) -> str:
         """The index term of one folded word."""
         if not self.stem or not word.isalpha():
             return word
         return german_stem(masculine(word))
 
-    def part_terms(self, word: str, stemmer: Stemmer.Stemmer | None = None) -> list[str]:
+    def part_terms(self, word: str) -> list[str]:
         """The terms of the parts a folded word may be compounded of (none for a short word)."""
         if not self.split_compounds or not self.min_compound <= len(word) <= self.max_compound:
             return []
@@ -115,24 +115,20 @@ class Analyzer:
         return [self.term(part) for part in compound_parts(word, self.min_part)]
 
     def index_terms(self, text: str) -> list[str]:
-        stemmer = Stemmer.Stemmer("german")  # cheap to make; a Stemmer must not be shared across threads
-        return [self.term(word, stemmer) for word in self.words(text)]
+        return [self.term(word) for word in self.words(text)]
 
     def index_parts(self, text: str) -> list[str]:
-        stemmer = Stemmer.Stemmer("german")
-        return [term for word in self.words(text) for term in dict.fromkeys(self.part_terms(word, stemmer))]
+        return [term for word in self.words(text) for term in dict.fromkeys(self.part_terms(word))]
 
     def query_terms(self, text: str) -> list[str]:
-        stemmer = Stemmer.Stemmer("german")
         words = [word for word in self.words(text) if word not in GERMAN_STOP_WORDS]
-        return list(dict.fromkeys(self.term(word, stemmer) for word in words))
+        return list(dict.fromkeys(self.term(word) for word in words))
 
     def query_parts(self, text: str) -> list[str]:
         """Parts of the query's compounds that are not query terms themselves."""
-        stemmer = Stemmer.Stemmer("german")
         whole = set(self.query_terms(text))
         words = [word for word in self.words(text) if word not in GERMAN_STOP_WORDS]
-        parts = (term for word in words for term in self.part_terms(word, stemmer))
+        parts = (term for word in words for term in self.part_terms(word))
         return [term for term in dict.fromkeys(parts) if term not in whole]
 
 
