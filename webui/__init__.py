@@ -47,9 +47,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ADMIN_MAX_FAILURES=5,
         ADMIN_LOCKOUT_SECONDS=15 * 60,
         ADMIN_FAILURE_DELAY_SECONDS=1.0,
-        JSON_SORT_KEYS=False,
     )
     app.config.update(config)
+    app.json.sort_keys = False  # records keep their own order (id, title, score first); JSON_SORT_KEYS is gone since Flask 2.3
     app.extensions[KB_EXTENSION] = knowledge_base
 
     security.init_app(app)
