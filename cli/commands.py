@@ -10,7 +10,7 @@ from dataclasses import fields
 import click
 
 from index import EmbedderError, VectorIndexError
-from ingest import IngestError
+from ingest import SUFFIX_KINDS, IngestError
 from kb.evaluation import EvalError
 from kb.filters import Filters
 from kb.knowledge_base import KnowledgeBase
@@ -47,13 +47,12 @@ def cli(ctx: click.Context, data_dir: str | None, model: str | None) -> None:
     ctx.ensure_object(dict).update(data_dir=data_dir, model=model)
 
 
-@cli.command()
+@cli.command(help=f"Ingest files or folders ({' '.join(SUFFIX_KINDS)}) and update the index.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--quiet", is_flag=True, help="Only the summary line and errors")
 @click.option("--url", help="The web address a single file (a saved page) was published at")
 @click.pass_context
 def ingest(ctx: click.Context, paths: tuple[str, ...], quiet: bool, url: str | None) -> None:
-    """Ingest files or folders (.pdf .html .md .txt .jsonl .json .csv) and update the index."""
     report = _run_ingest(_open(ctx, threads=os.cpu_count()), list(paths), quiet, url)
     sys.exit(1 if report.failed else 0)
 

@@ -137,3 +137,18 @@ def test_a_model_that_cannot_be_loaded_is_one_error_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("Error: model /nowhere/model is not available offline")
     assert "Traceback" not in result.stderr
+
+
+def test_supported_file_types_come_from_one_place():
+    from ingest import SUFFIX_KINDS
+    from webui.admin import ACCEPTED_SUFFIXES
+
+    help_text = CliRunner().invoke(cli, ["ingest", "--help"]).output
+    readme_line = next(
+        line
+        for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+        if "`kb ingest PATH" in line
+    )
+    for suffix in SUFFIX_KINDS:
+        assert suffix in help_text and f"`{suffix}`" in readme_line, suffix
+    assert ACCEPTED_SUFFIXES.split(",") == list(SUFFIX_KINDS)

@@ -9,6 +9,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
+from ingest import SUFFIX_KINDS
 from webui.knowledge import current_kb
 from webui.login_throttle import LoginThrottle
 from webui.security import check_csrf
@@ -23,7 +24,7 @@ STATUS_LABELS = {
     "failed": "nicht eingelesen",
     "skipped": "übersprungen",
 }
-ACCEPTED_SUFFIXES = ".pdf,.html,.htm,.md,.markdown,.txt,.jsonl,.json,.csv"
+ACCEPTED_SUFFIXES = ",".join(SUFFIX_KINDS)  # what the file picker offers: what ingest reads
 
 
 @bp.record_once
