@@ -224,6 +224,10 @@ class KnowledgeBase:
     def sources(self) -> list[dict]:
         return self.store.sources()
 
+    def source(self, source_id: int) -> dict | None:
+        """One source by its id (None if there is none)."""
+        return self.store.source(source_id)
+
     def evaluate(self, queries_path: str | Path, k: int = 10) -> EvalReport:
         return evaluate(
             lambda query, n: [hit.id for hit in self.search(query, n)], self.projects(), queries_path, k

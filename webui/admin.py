@@ -159,7 +159,7 @@ def upload():
 @admin_post
 def delete_source(source_id: int):
     kb = current_kb()
-    source = next((s for s in kb.sources() if s["id"] == source_id), None)
+    source = kb.source(source_id)
     if source is None:
         abort(404, description="Diese Quelle gibt es nicht (mehr).")
     removed = kb.delete_source(source_id)

@@ -64,7 +64,7 @@ def about():
 @bp.get("/quellen/<int:source_id>/datei")
 def source_file(source_id: int):
     """The original document of a registered source (PDF only); nothing else on disk is reachable."""
-    source = next((s for s in current_kb().sources() if s["id"] == source_id), None)
+    source = current_kb().source(source_id)
     path = _servable_path(source or {})
     if path is None:
         abort(404, description="Das Originaldokument liegt hier nicht vor.")
