@@ -41,7 +41,7 @@ from index.vector_index import VectorIndex  # noqa: E402
 from kb import search as searching  # noqa: E402
 from kb.catalog import Catalog  # noqa: E402
 from kb.filters import Filters  # noqa: E402
-from kb.indexing import DenseIndex  # noqa: E402
+from kb.indexing import IndexSynchroniser  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
 from kb.pipeline import ingest_paths  # noqa: E402
 from kb.settings import Settings  # noqa: E402
@@ -81,8 +81,8 @@ QUERIES = [
 ]
 # The steps of kb.search.search() that are timed one by one: (owner, attribute, label).
 COMPONENTS = [
-    (DenseIndex, "embed_query", "query embedding (model)"),
-    (DenseIndex, "current", "index up to date? (generation check)"),
+    (IndexSynchroniser, "embed_query", "query embedding (model)"),
+    (IndexSynchroniser, "current", "index up to date? (generation check)"),
     (VectorIndex, "search", "FAISS search"),
     (Catalog, "filtered_project_ids", "filter: allowed projects"),
     (Catalog, "chunk_ids_of", "filter: their chunk ids"),

@@ -26,7 +26,7 @@ import numpy as np
 from ingest import ProjectRecord, Section, parse_file
 from kb.catalog import Catalog
 from kb.chunking import chunk_project
-from kb.indexing import DenseIndex
+from kb.indexing import IndexSynchroniser
 from kb.settings import Settings
 from kb.store import SourceFile, Store
 
@@ -65,7 +65,7 @@ def prepare_synthetic(data_dir: Path, chunks: int, sample_dir: Path, marker_name
     marker = data_dir / marker_name
     if marker.exists():
         return {**json.loads(marker.read_text()), "reused": True}
-    model_id = DenseIndex(Settings.from_env({}, data_dir=sample_dir)).embedder.model_id
+    model_id = IndexSynchroniser(Settings.from_env({}, data_dir=sample_dir)).embedder.model_id
     sample = Store(Settings.from_env({}, data_dir=sample_dir).db_path)
     hashes = [text_hash for _, text_hash, _ in Catalog(sample.db).chunk_refs()]
     vectors = sample.cached_vectors(model_id, hashes)

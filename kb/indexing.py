@@ -51,7 +51,7 @@ class IndexReport:
         return line + (" (rebuilt)" if self.rebuilt else "")
 
 
-class DenseIndex:
+class IndexSynchroniser:
     """The process's one embedding model and vector index, shared by all threads."""
 
     def __init__(self, settings: Settings, threads: int | None = None, embedder: Embedder | None = None):

@@ -21,7 +21,7 @@ from kb.filters import NO_FILTERS, Filters
 from kb.fund_rules import FundRules, load_fund_rules
 from kb.idea_check import Idea, IdeaReport
 from kb.idea_check import check as check_idea
-from kb.indexing import DenseIndex, IndexReport, Progress
+from kb.indexing import IndexReport, IndexSynchroniser, Progress
 from kb.network import Network, organisation_network
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
 from kb.search import AllowedChunks, PartnerHit, SearchHit
@@ -37,7 +37,7 @@ class KnowledgeBase:
     def __init__(self, settings: Settings, threads: int | None = None, embedder: Embedder | None = None):
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.dense = DenseIndex(settings, threads, embedder)
+        self.dense = IndexSynchroniser(settings, threads, embedder)
         self._facets: dict[tuple[str, int], dict[str, list[tuple[str, int]]]] = {}
         self._local = threading.local()
         self._stores: list[Store] = []

@@ -12,7 +12,7 @@ from kb.catalog import Catalog
 from kb.chunking import PROFILE_HEADING
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
-from kb.indexing import DenseIndex
+from kb.indexing import IndexSynchroniser
 from kb.input_limits import bounded_query
 from kb.snippets import make_snippet, query_analysis
 from kb.store import Store
@@ -67,7 +67,7 @@ def candidate_depth(k: int) -> int:
 
 def search(
     store: Store,
-    dense: DenseIndex,
+    dense: IndexSynchroniser,
     query: str,
     k: int = 10,
     filters: Filters = NO_FILTERS,
@@ -212,7 +212,7 @@ def _hits(
     return hits
 
 
-def similar(store: Store, dense: DenseIndex, project_id: str, k: int = 5) -> list[SearchHit]:
+def similar(store: Store, dense: IndexSynchroniser, project_id: str, k: int = 5) -> list[SearchHit]:
     """Projects most like this one: the mean of its passage vectors as the query, itself left out."""
     catalog = Catalog(store.db)
     own = catalog.chunk_ids_of([project_id])
@@ -233,7 +233,12 @@ def similar(store: Store, dense: DenseIndex, project_id: str, k: int = 5) -> lis
 
 
 def partners(
-    store: Store, dense: DenseIndex, query_or_id: str, k: int = 10, town: str | None = None, depth: int = 12
+    store: Store,
+    dense: IndexSynchroniser,
+    query_or_id: str,
+    k: int = 10,
+    town: str | None = None,
+    depth: int = 12,
 ) -> list[PartnerHit]:
     """Organisations ranked by how strongly they are involved in the projects most like an idea or project."""
     query_or_id = bounded_query(query_or_id)

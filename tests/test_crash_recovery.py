@@ -242,7 +242,7 @@ INGEST_KILLS = [
     # b1 and b2 committed, b3 not begun
     KillPoint("between-sources", "kb.pipeline:parse_file", "before", 3),
     # everything stored, nothing embedded yet
-    KillPoint("before-embedding", "kb.indexing:DenseIndex.vectors_for", "before", 1, "index"),
+    KillPoint("before-embedding", "kb.indexing:IndexSynchroniser.vectors_for", "before", 1, "index"),
     # everything stored and embedded into the cache, no index written
     KillPoint("after-embedding", "kb.store:Store.cache_vectors", "after", 1),
 ]
