@@ -18,7 +18,7 @@ from webui import (
     search_views,
     security,
 )
-from webui.knowledge import KB_EXTENSION
+from webui.request_parsing import KB_EXTENSION
 
 # Room for the multipart framing around a file of the largest allowed size, so that a file
 # just at the limit reaches the knowledge base (which reports it per file) instead of a 413.
@@ -49,7 +49,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ADMIN_FAILURE_DELAY_SECONDS=1.0,
     )
     app.config.update(config)
-    app.json.sort_keys = False  # records keep their own order (id, title, score first); JSON_SORT_KEYS is gone since Flask 2.3
+    # records keep their own order (id, title, score first); JSON_SORT_KEYS is ignored since Flask 2.3
+    app.json.sort_keys = False
     app.extensions[KB_EXTENSION] = knowledge_base
 
     security.init_app(app)

@@ -10,8 +10,8 @@ from functools import wraps
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from ingest import SUFFIX_KINDS
-from webui.knowledge import current_kb
 from webui.login_throttle import LoginThrottle
+from webui.request_parsing import current_kb
 from webui.security import check_csrf
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from ingest import AREAS
 from kb.corrections import FIELD_LABELS, FIELDS, LIST_FIELDS, SECTION_PREFIX, CorrectionError
 from webui.admin import admin_post, is_logged_in
-from webui.knowledge import current_kb
+from webui.request_parsing import current_kb
 
 bp = Blueprint("records", __name__, url_prefix="/admin/projekte")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from kb.input_limits import bounded_query, whole_number
-from webui.knowledge import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb, public_project
 from webui.openapi import openapi_document
+from webui.request_parsing import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb, public_project
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

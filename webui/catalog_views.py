@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, render_template, send_file
 
-from webui.knowledge import ROLE_LABELS, current_kb, public_project
+from webui.request_parsing import ROLE_LABELS, current_kb, public_project
 
 bp = Blueprint("catalog", __name__)
 

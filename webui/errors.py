@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from webui.knowledge import current_kb
+from webui.request_parsing import current_kb
 
 PAGE_TEXTS = {
     400: (

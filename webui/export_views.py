@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, request, url_for
 
 from kb import export
-from webui.knowledge import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb
+from webui.request_parsing import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb
 
 bp = Blueprint("exports", __name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webui.knowledge import MAX_RESULTS
+from webui.request_parsing import MAX_RESULTS
 
 
 def _ref(name: str) -> dict:

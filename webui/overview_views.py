@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from kb.county import map_layout
 from kb.fund_rules import OUTSIDE_COUNTY, euros
 from kb.idea_check import Idea
-from webui.knowledge import SearchRequest, current_kb
+from webui.request_parsing import SearchRequest, current_kb
 
 bp = Blueprint("overview", __name__)
 

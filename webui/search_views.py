@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from kb.input_limits import bounded_query
 from webui.answer_text import compose_answer
-from webui.knowledge import DEFAULT_RESULTS, SearchRequest, browse, current_kb
+from webui.request_parsing import DEFAULT_RESULTS, SearchRequest, browse, current_kb
 
 bp = Blueprint("search", __name__)
 

@@ -1,4 +1,4 @@
-"""Reaching the app's KnowledgeBase and turning request parameters into its arguments."""
+"""Request parsing: reaching the app's KnowledgeBase and turning request parameters into its arguments."""
 
 from __future__ import annotations
 
