@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -15,13 +13,10 @@ def build_sample_collection(target: Path) -> Path:
         raise FileNotFoundError(
             f"sample sources not found in {SAMPLES}: run from a checkout of the repository"
         )
+    from samples.make_brochure import build_brochure
+    from samples.make_pages import build_pages
+
     target.mkdir(parents=True, exist_ok=True)
-    for script, args in (
-        ("make_brochure.py", ["--out", str(target / "brochure.pdf")]),
-        ("make_pages.py", ["--out", str(target / "pages")]),
-    ):
-        subprocess.run(
-            [sys.executable, str(SAMPLES / script), "--projects", str(SAMPLES / "projects"), *args],
-            check=True,
-        )
+    build_brochure(SAMPLES / "projects", target / "brochure.pdf")
+    build_pages(SAMPLES / "projects", target / "pages")
     return target

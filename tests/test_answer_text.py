@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 from kb.catalog import Catalog
 from kb.pipeline import ingest_paths
 from kb.store import Store
+from samples import make_pages
 from webui.answer_text import compose_answer, one_line
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,17 +37,9 @@ def test_answer_carries_the_line():
     assert f"   Worum es geht: {APPROACH}\n" in text
 
 
-def _make_pages():
-    spec = importlib.util.spec_from_file_location("samples_make_pages", ROOT / "samples" / "make_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_sample_web_pages_answer_with_what_each_project_does(tmp_path: Path):
     """The 17 funded-project pages have no lead: their line comes from the approach, never a template."""
-    pages = _make_pages().build_pages(ROOT / "samples" / "projects", tmp_path / "pages")
+    pages = make_pages.build_pages(ROOT / "samples" / "projects", tmp_path / "pages")
     store = Store(tmp_path / "kb.sqlite")
     report = ingest_paths(store, [tmp_path / "pages"], 10_000_000)
     assert not report.failed and report.totals.new == len(pages) == 17

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -14,6 +13,7 @@ import pytest
 
 from ingest import IngestError, ProjectRecord, parse_file
 from ingest.html_page import decode_html
+from samples import make_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECTS = ROOT / "samples" / "projects"
@@ -21,16 +21,6 @@ DATA = ROOT / "tests" / "data"
 GOLDEN = ROOT / "tests" / "golden"
 
 
-def _load_make_pages():
-    """The page generator script as a module (samples/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("samples_make_pages", ROOT / "samples" / "make_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the script loads
-    spec.loader.exec_module(module)
-    return module
-
-
-make_pages = _load_make_pages()
 HTML_PROJECTS = dict(make_pages.load_html_projects(PROJECTS))
 STEMS = sorted(HTML_PROJECTS)
 

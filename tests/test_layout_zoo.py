@@ -7,7 +7,6 @@ the generator code (samples/make_zoo.py), so a second run only parses.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -16,20 +15,12 @@ import pymupdf
 import pytest
 
 from ingest import parse_file
+from samples import make_zoo
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "samples" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-make_zoo = _load("make_zoo")
-zoo_common = sys.modules["zoo_common"]
+zoo_common = sys.modules["zoo_common"]  # as make_zoo imports it (the scripts run on their own too)
 
 # Text each design prints around the projects: none of it may end up inside a section.
 FURNITURE = [

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import pymupdf
@@ -15,6 +13,7 @@ import pytest
 from ingest import IngestError, parse_file
 from ingest.hyphenation import WordEvidence, join_lines
 from ingest.record import ProjectRecord
+from samples import make_brochure
 from tests.brochure_layouts import PageWriter, other_layout_pdf
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,15 +22,6 @@ FIXED_PROJECTS = ROOT / "tests" / "data" / "brochure"
 GOLDEN = ROOT / "tests" / "golden" / "brochure.json"
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("make_brochure", ROOT / "samples" / "make_brochure.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
-    spec.loader.exec_module(module)
-    return module
-
-
-make_brochure = _load_generator()
 SOURCES = make_brochure.load_projects(SAMPLE_PROJECTS)
 
 

@@ -161,15 +161,11 @@ def test_rebuild_index_reports_and_search_still_works(admin_client):
 
 def build_small_brochure(out):
     """The brochure PDF the sample generator makes from the three fixed test projects."""
-    import importlib.util
-    import sys
+    from samples import make_brochure
 
-    path = Path(__file__).resolve().parents[1] / "samples" / "make_brochure.py"
-    spec = importlib.util.spec_from_file_location("make_brochure", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    module.main(["--projects", str(Path(__file__).resolve().parent / "data" / "brochure"), "--out", str(out)])
+    make_brochure.main(
+        ["--projects", str(Path(__file__).resolve().parent / "data" / "brochure"), "--out", str(out)]
+    )
     return out.read_bytes()
 
 
