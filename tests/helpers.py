@@ -81,3 +81,19 @@ def upload(client: FlaskClient, *files: tuple[str, bytes], token: str | None = N
     token = token or csrf_from(client.get("/admin").get_data(as_text=True))
     data = {"csrf_token": token, "file": [(io.BytesIO(content), name) for name, content in files]}
     return client.post("/admin/upload", data=data, content_type="multipart/form-data")
+
+
+SERIOUS = {"serious", "critical"}
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in SERIOUS
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import ADMIN_PASSWORD
+from tests.helpers import ADMIN_PASSWORD, serious_violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -22,19 +22,6 @@ PAGES = [
     "/admin",
     "/projekte/gibt-es-nicht",
 ]
-SERIOUS = {"serious", "critical"}
-
-
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
-        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
-        for violation in results.response["violations"]
-        if violation["impact"] in SERIOUS
-    ]
 
 
 @pytest.mark.parametrize("width", [1100, 360])

@@ -9,7 +9,7 @@ import pytest
 from waitress.server import create_server
 
 from kb import KnowledgeBase, Settings
-from tests.helpers import ADMIN_PASSWORD, write_project
+from tests.helpers import ADMIN_PASSWORD, serious_violations, write_project
 from webui import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -67,8 +67,6 @@ def test_staff_edit_a_section_and_search_finds_the_new_text(browser, server):  #
 
 
 def test_record_pages_have_no_serious_accessibility_violations(browser, server):  # noqa: F811
-    from tests.test_browser_accessibility import serious_violations
-
     context = browser.new_context(base_url=server)
     page = context.new_page()
     found = {}

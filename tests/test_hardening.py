@@ -32,9 +32,7 @@ from kb.text_analysis import (
     index_parts,
     match_expression,
 )
-from tests.conftest import write_project
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-from tests.webui_fixtures import csrf_from
+from tests.helpers import csrf_from, write_project
 
 MB = 1024 * 1024
 BAD_NUMBERS = ["²", "①", "٣", "３", "1.0", "-1", "+3", "0x10", "9" * 5000]
@@ -206,7 +204,7 @@ def upload(client, *files: tuple[str, bytes]):
 
 
 def test_a_cjk_name_and_deep_json_do_not_stop_an_upload_batch(admin_client, tmp_path):
-    from tests.webui_fixtures import log_in
+    from tests.helpers import log_in
 
     log_in(admin_client)
     good = write_project(tmp_path, "x.md", "Nähcafé der Kulturen").read_bytes()
