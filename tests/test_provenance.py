@@ -145,9 +145,8 @@ def test_store_keeps_address_given_at_ingest_and_the_page_own(tmp_path: Path):
 
 
 def test_sample_pages_keep_their_address_and_date(tmp_path: Path):
-    from tests.test_answer_text import _make_pages
+    from samples import make_pages
 
-    make_pages = _make_pages()
     pages = make_pages.build_pages(Path(__file__).resolve().parents[1] / "samples" / "projects", tmp_path)
     infos = {page.stem: parse_file(page).info for page in pages}
     assert {stem: info.url for stem, info in infos.items()} == {
