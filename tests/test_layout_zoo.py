@@ -33,7 +33,14 @@ FURNITURE = [
 ]
 
 
-@pytest.fixture(scope="module", params=make_zoo.ENGINES)
+# Typesetting with Typst, WeasyPrint and Chromium takes tens of seconds: those engines are in the
+# slow tier, fpdf2 (the sample brochure's own) stays in `make test-fast`.
+ENGINE_PARAMS = [
+    pytest.param(engine, marks=[] if engine == "fpdf2" else [pytest.mark.slow]) for engine in make_zoo.ENGINES
+]
+
+
+@pytest.fixture(scope="module", params=ENGINE_PARAMS)
 def zoo(request):
     engine = request.param
     path = make_zoo.build(engine)
@@ -93,6 +100,7 @@ def _page_sizes(path: Path) -> set[tuple[int, int]]:
         return {(round(page.rect.width), round(page.rect.height)) for page in document}
 
 
+@pytest.mark.slow
 def test_the_designs_cover_what_the_zoo_promises():
     """Each feature issue 10 lists is present in at least one design, checked on the PDFs."""
     parsed = {engine: parse_file(make_zoo.build(engine)).records for engine in make_zoo.ENGINES}
@@ -112,6 +120,7 @@ def test_the_designs_cover_what_the_zoo_promises():
     assert zoo_common.CAPTIONS[1] in text
 
 
+@pytest.mark.slow
 def test_a_section_opens_the_second_page_of_most_weasyprint_projects():
     """The failure of issue 10: the heading stands in the top margin band, right under the header."""
     from ingest.pdf_layout import MARGIN_SHARE, page_lines
