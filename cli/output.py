@@ -7,6 +7,7 @@ import re
 
 import click
 
+from kb.catalog import ROLE_LABELS
 from kb.evaluation import EvalReport
 from kb.search import PartnerHit, SearchHit
 
@@ -35,7 +36,7 @@ def print_partners(hits: list[PartnerHit]) -> None:
             f"{rank:>2}. {click.style(hit.name, bold=True)}  score {hit.score:.2f}  ({', '.join(hit.towns)})"
         )
         for project in hit.projects:
-            role = "Träger" if project["role"] == "traeger" else "Partner"
+            role = ROLE_LABELS.get(project["role"], project["role"])
             click.echo(f"      {role}: {project['title']} [{project['id']}]")
 
 

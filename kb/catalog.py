@@ -14,6 +14,9 @@ from kb.filters import Filters
 from kb.short_description import short_description
 from kb.text_analysis import BM25_WEIGHTS
 
+# How an organisation's part in a project is named wherever it is shown (web pages, CLI).
+ROLE_LABELS = {"traeger": "Träger", "partner": "Partner"}
+
 CARD_COLUMNS = (
     "p.id, p.title, p.area, p.organisation, p.town, p.target_groups, p.contact, p.summary, "
     "p.page_start, p.page_end, s.id AS source_id, s.name AS source_name, s.kind AS source_kind, "

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask
 
 from kb import KnowledgeBase, Settings
+from kb.catalog import ROLE_LABELS
 from webui import (
     admin,
     admin_records,
@@ -52,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # records keep their own order (id, title, score first); JSON_SORT_KEYS is ignored since Flask 2.3
     app.json.sort_keys = False
     app.extensions[KB_EXTENSION] = knowledge_base
+    app.jinja_env.globals["role_labels"] = ROLE_LABELS  # every template names roles the same way
 
     security.init_app(app)
     errors.init_app(app)

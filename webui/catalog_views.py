@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, render_template, send_file
 
-from webui.request_parsing import ROLE_LABELS, current_kb, public_project
+from webui.request_parsing import current_kb, public_project
 
 bp = Blueprint("catalog", __name__)
 
@@ -38,7 +38,6 @@ def project(project_id: str):
         project=public_project(found),
         similar=kb.similar(project_id, k=SIMILAR_COUNT),
         source_file_available=_servable_path(source) is not None,
-        role_labels=ROLE_LABELS,
     )
 
 
@@ -47,7 +46,7 @@ def organisation(organisation_id: str):
     found = current_kb().organisation(organisation_id)
     if found is None:
         abort(404, description="Diese Organisation ist nicht (mehr) in der Sammlung.")
-    return render_template("catalog/organisation.html", organisation=found, role_labels=ROLE_LABELS)
+    return render_template("catalog/organisation.html", organisation=found)
 
 
 @bp.get("/themen")

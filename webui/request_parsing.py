@@ -11,7 +11,6 @@ from kb.filters import Filters
 from kb.input_limits import bounded_query
 
 KB_EXTENSION = "praxisfinder_kb"
-ROLE_LABELS = {"traeger": "Träger", "partner": "Partner"}
 DEFAULT_RESULTS = 10
 MAX_RESULTS = 50
 
