@@ -51,14 +51,42 @@ def cli(ctx: click.Context, data_dir: str | None, model: str | None) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--quiet", is_flag=True, help="Only the summary line and errors")
 @click.option("--url", help="The web address a single file (a saved page) was published at")
+@click.option(
+    "--report",
+    "report_file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write every file's whole parse report (sections, fields, warnings per project) to this JSON file",
+)
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], quiet: bool, url: str | None) -> None:
+def ingest(
+    ctx: click.Context, paths: tuple[str, ...], quiet: bool, url: str | None, report_file: str | None
+) -> None:
+    from cli.reports import write_reports
+
     report = _run_ingest(_open(ctx, threads=os.cpu_count()), list(paths), quiet, url)
+    if report_file:
+        write_reports(report, report_file)
     sys.exit(1 if report.failed else 0)
+
+
+@cli.command(name="report")
+@click.argument("source")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON")
+@click.pass_context
+def report_command(ctx: click.Context, source: str, as_json: bool) -> None:
+    """The parse report of a stored SOURCE (its id, file name or path): what was read, and warnings."""
+    from cli.reports import print_report
+
+    try:
+        found, report = _open(ctx).source_report(source)
+    except KeyError as error:
+        raise click.ClickException(error.args[0]) from None
+    _emit(report) if as_json else print_report(found, report)
 
 
 def _run_ingest(kb: KnowledgeBase, paths: list[str], quiet: bool, url: str | None = None):
     from cli.progress import embed_progress, file_progress
+    from cli.reports import print_warning_summary
 
     with file_progress(paths, quiet) as on_file, embed_progress(quiet) as on_embed:
         try:
@@ -69,6 +97,8 @@ def _run_ingest(kb: KnowledgeBase, paths: list[str], quiet: bool, url: str | Non
         click.echo(f"Error: {error}", err=True)
     for note in index_report.notes:
         click.echo(f"Note: {note}", err=True)
+    if not quiet:
+        print_warning_summary(report)
     click.echo(report.summary())
     if not quiet:
         click.echo(index_report.summary())

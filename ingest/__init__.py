@@ -17,6 +17,7 @@ from ingest.record import (
     Section,
     SourceInfo,
 )
+from ingest.report import ParseReport, build_report
 
 SUFFIX_KINDS = {
     ".pdf": "pdf",
@@ -36,6 +37,7 @@ __all__ = [
     "SECTION_NAMES",
     "SUFFIX_KINDS",
     "IngestError",
+    "ParseReport",
     "ParseResult",
     "ProjectRecord",
     "Section",
@@ -76,6 +78,7 @@ def parse_file(path: str | Path, data: bytes | None = None) -> ParseResult:
     result = _guarded_parse(parser.parse, path, data)
     if not result.records and not result.problems:
         raise IngestError(str(path), "no projects found in this file")
+    result.report = build_report(str(path), kind, result)
     return result
 
 

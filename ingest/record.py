@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 # Section kinds in the order the brochure tells a project.
 SECTION_KINDS = ("approach", "partners", "value", "special", "other")
@@ -73,4 +74,5 @@ class ParseResult:
 
     records: list[ProjectRecord]
     problems: list[IngestError] = field(default_factory=list)  # partial failures (a broken JSONL line)
+    report: Any = None  # ingest.report.ParseReport, set by parse_file
     info: SourceInfo = field(default_factory=SourceInfo)

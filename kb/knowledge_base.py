@@ -221,6 +221,21 @@ class KnowledgeBase:
         """An idea against the collection (closest projects, same town, partners) and the fund rules."""
         return check_idea(idea, self.search, self.project, self.partners, self.fund_rules, self.county)
 
+    def source_report(self, source: str | int) -> tuple[dict, dict | None]:
+        """(the source, its parse report) for a source id, file name or path; KeyError when unknown.
+
+        The report is None for a source whose last read failed before any project was found."""
+        rows = self.store.sources()
+        wanted = str(source)
+        matches = [row for row in rows if str(row["id"]) == wanted] or [
+            row for row in rows if wanted in (row["name"], row["path"]) or row["path"].endswith("/" + wanted)
+        ]
+        if len(matches) != 1:
+            known = ", ".join(f"{row['id']} ({row['name']})" for row in rows[:20]) or "none"
+            reason = "several sources match" if matches else "no such source"
+            raise KeyError(f"{source}: {reason}; known sources: {known}")
+        return matches[0], self.store.source_report(matches[0]["id"])
+
     def sources(self) -> list[dict]:
         return self.store.sources()
 

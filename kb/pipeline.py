@@ -20,6 +20,15 @@ class FileOutcome:
     status: str  # ok, partial, unchanged, failed, skipped
     counts: ChangeCounts = field(default_factory=ChangeCounts)
     errors: list[str] = field(default_factory=list)
+    report: dict | None = None  # the parse report (ingest.report.ParseReport.to_dict()), when read
+
+    @property
+    def warnings(self) -> list[dict]:
+        """The parse report's warnings: the file's own, then each project's."""
+        if not self.report:
+            return []
+        own = self.report.get("warnings", [])
+        return own + [w for project in self.report.get("projects", []) for w in project.get("warnings", [])]
 
 
 @dataclass
@@ -40,6 +49,28 @@ class IngestReport:
     @property
     def failed(self) -> bool:
         return any(outcome.status in ("failed", "partial") for outcome in self.files)
+
+    def parse_reports(self) -> list[dict]:
+        """Every file's parse report, in the order the files were read (`kb ingest --report`)."""
+        return [outcome.report for outcome in self.files if outcome.report]
+
+    def warning_summary(self, limit: int = 10) -> list[str]:
+        """Short lines for the terminal: per file the number of warnings and the first few."""
+        lines: list[str] = []
+        for outcome in self.files:
+            warnings = outcome.warnings
+            if not warnings:
+                continue
+            projects = len((outcome.report or {}).get("projects", []))
+            lines.append(f"{outcome.path}: {len(warnings)} warning(s) in {projects} project(s)")
+            for warning in warnings[:limit]:
+                where = f"{warning['project']}: " if warning.get("project") else ""
+                lines.append(f"  - {where}{warning['message']}")
+            if len(warnings) > limit:
+                lines.append(
+                    f"  ... {len(warnings) - limit} more (kb report SOURCE, or kb ingest --report FILE.json)"
+                )
+        return lines
 
     def summary(self) -> str:
         t = self.totals
@@ -104,7 +135,8 @@ def ingest_file(
     ):
         if given_url and given_url != stored["given_url"]:
             store.set_given_url(stored["id"], given_url)
-        return FileOutcome(str(path), "unchanged", ChangeCounts(unchanged=stored["n_projects"]))
+        counts = ChangeCounts(unchanged=stored["n_projects"])
+        return FileOutcome(str(path), "unchanged", counts, report=store.source_report(stored["id"]))
     try:
         result = parse_file(path, data)
     except IngestError as error:
@@ -112,13 +144,18 @@ def ingest_file(
         return FileOutcome(str(path), "failed", errors=[str(error)])
     problems = [str(problem) for problem in result.problems]
     status = "partial" if problems else "ok"
+    report = result.report.to_dict() if result.report else None
+    if report:
+        report["file"] = name  # the name staff know it by, not a temporary upload path
     try:
-        counts = store.save_source(source, result.records, status, "; ".join(problems) or None, result.info)
+        counts = store.save_source(
+            source, result.records, status, "; ".join(problems) or None, result.info, report
+        )
     except Exception as error:  # noqa: BLE001 - one file's failure is reported, the batch goes on
         # save_source is one transaction: what the store held for this file is left as it was.
         logger.exception("storing %s failed", path)
         return FileOutcome(str(path), "failed", errors=[f"{path}: cannot be stored ({type(error).__name__})"])
-    return FileOutcome(str(path), status, counts, problems)
+    return FileOutcome(str(path), status, counts, problems, report)
 
 
 def ingest_paths(

@@ -151,3 +151,9 @@ def m005_corrections(db: Database) -> None:
         CREATE INDEX correction_history_project ON correction_history(project_id, id);
         """
     )
+
+
+@migrations()
+def m006_parse_report(db: Database) -> None:
+    """The parse report of each source's last read (ingest.report.ParseReport as JSON)."""
+    db.execute("ALTER TABLE sources ADD COLUMN report TEXT")

@@ -121,6 +121,11 @@ class Store:
     def source(self, source_id: int) -> dict | None:
         return next(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]), None)
 
+    def source_report(self, source_id: int) -> dict | None:
+        """The parse report stored with a source (from its last successful read), or None."""
+        row = next(self.db.query("SELECT report FROM sources WHERE id = ?", [source_id]), None)
+        return json.loads(row["report"]) if row and row["report"] else None
+
     def save_source(
         self,
         file: SourceFile,
@@ -128,12 +133,17 @@ class Store:
         status: str = "ok",
         error: str | None = None,
         info: SourceInfo | None = None,
+        report: dict | None = None,
     ) -> ChangeCounts:
         """Store a parsed file in one transaction: new projects added, changed ones updated in place,
-        projects no longer in the file removed, unchanged ones untouched."""
+        projects no longer in the file removed, unchanged ones untouched; `report` is its parse report."""
         counts = ChangeCounts()
         with self.writing():
             source_id = self._upsert_source(file, status, error, len(records), info)
+            self.db.execute(
+                "UPDATE sources SET report = ? WHERE id = ?",
+                [json.dumps(report, ensure_ascii=False) if report else None, source_id],
+            )
             # Known by the title the parser read: a title corrected by staff does not make it a new project.
             existing = {
                 (record_from_json(row["parsed"]).title if row["parsed"] else row["title"]): row

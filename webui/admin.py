@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import time
 from functools import wraps
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
@@ -144,15 +145,33 @@ def upload():
     outcomes = []
     for file in files:
         outcome, index_report = kb.ingest_upload(file.filename, file.read(), url=url)
+        source = next((s for s in kb.sources() if s["path"] == str(Path(outcome.path).resolve())), None)
         outcomes.append(
             {
                 "name": file.filename,
                 "outcome": outcome,
                 "index": index_report,
                 "projects": [p for p in (kb.project(i) for i in outcome.counts.project_ids) if p],
+                "source_id": source["id"] if source and source["report"] else None,
             }
         )
     return _render_dashboard(outcomes)
+
+
+@bp.get("/quellen/<int:source_id>")
+def source_report(source_id: int):
+    """The parse report of one source, to reopen after the upload: what was read, and warnings."""
+    if _password() is None:
+        return render_template("admin/disabled.html")
+    if not is_logged_in():
+        return render_template("admin/login.html"), 403
+    try:
+        source, report = current_kb().source_report(source_id)
+    except KeyError:
+        abort(404, description="Diese Quelle gibt es nicht (mehr).")
+    return render_template(
+        "admin/source_report.html", source=source, report=report, status_labels=STATUS_LABELS
+    )
 
 
 @bp.post("/quellen/<int:source_id>/loeschen")
