@@ -121,3 +121,59 @@ def other_layout_pdf() -> bytes:
     imprint.field("Herausgeber:", "Landratsamt (Beispiel)")
     imprint.field("Kontakt:", "integration@example.org")
     return document.tobytes()
+
+
+# The failure of issue 10: 20 projects over two or three pages, bold headings 1.1x the body size,
+# the third heading of most projects opening the project's second page right below the header.
+
+BODY, HEADING = 10.0, 11.0  # bold headings at 1.1x the body size
+HEADER_Y, FIRST_LINE_Y = 40.0, 72.0  # the heading sits inside the top 12 % of the page
+
+
+class Page:
+    def __init__(self, document: pymupdf.Document, header: str):
+        self.page = document.new_page(width=595, height=842)
+        number = document.page_count
+        self.page.insert_text((60, HEADER_Y), header, fontname="helv", fontsize=8)
+        self.page.insert_text((300, 815), str(number), fontname="helv", fontsize=8)
+        self.y = FIRST_LINE_Y
+
+    def line(self, text: str, size: float = BODY, font: str = "helv") -> None:
+        self.page.insert_text((60, self.y), text, fontname=font, fontsize=size)
+        self.y += size * 1.35
+
+    def heading(self, text: str) -> None:
+        if self.y > FIRST_LINE_Y:
+            self.y += 8
+        self.line(text, size=HEADING, font="hebo")
+
+
+def _paragraph(page: Page, words: str, lines: int) -> None:
+    for number in range(lines):
+        page.line(f"{words} Zeile {number + 1} erzählt vom Alltag im Projekt und seinen Menschen.")
+
+
+def twenty_projects() -> bytes:
+    """20 projects; in 19 the third heading opens the second page, one has it on its first page."""
+    document = pymupdf.open()
+    header = "Praxisbeispiele 2024 · Landkreis (Beispiel)"
+    for number in range(1, 21):
+        first = Page(document, header)
+        first.line(f"Projekt {number}: Lernen im Quartier", size=18, font="hebo")
+        first.y += 6
+        first.line(f"Träger: Verein {number} e. V.")
+        first.line("Ort: Böblingen")
+        first.heading("Herangehensweise")
+        _paragraph(first, f"Ansatz {number}", 4 if number == 7 else 22)
+        first.heading("Zusammenarbeit mit Netzwerkpartnern")
+        _paragraph(first, f"Partner {number}", 3 if number == 7 else 12)
+        page = first if number == 7 else Page(document, header)
+        page.heading("Mehrwert")
+        _paragraph(page, f"Mehrwert {number}", 6)
+        page.heading("Besonderheiten")
+        _paragraph(page, f"Besonderes {number}", 5)
+        if number % 4 == 0:  # a third page, opened by a heading too
+            third = Page(document, header)
+            third.heading("Ausblick")
+            _paragraph(third, f"Ausblick {number}", 4)
+    return document.tobytes()

@@ -17,9 +17,9 @@ from ingest import ParseResult, ProjectRecord, Section, parse_file
 from ingest.report import ParseReport, build_report
 from kb.pipeline import ingest_paths
 from kb.store import Store
-from tests.test_pdf_running_text import twenty_projects
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-from tests.webui_fixtures import csrf_from, log_in
+from tests.brochure_layouts import twenty_projects
+from tests.fake_embedder import HashingEmbedder
+from tests.helpers import csrf_from, log_in
 
 WORDS = "Wir treffen uns jede Woche im Stadtteilzentrum und reden über den Alltag. "
 
@@ -135,7 +135,9 @@ def cli_data(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def run(data: Path, *args: str):
-    return CliRunner().invoke(cli, ["--data-dir", str(data), *args], catch_exceptions=False)
+    """The command in this process, with the test embedder (the report is about parsing)."""
+    obj = {"embedder": HashingEmbedder()}
+    return CliRunner().invoke(cli, ["--data-dir", str(data), *args], obj=obj, catch_exceptions=False)
 
 
 def test_kb_ingest_prints_a_warning_summary_and_writes_the_whole_report(cli_data, tmp_path):
