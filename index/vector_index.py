@@ -341,7 +341,8 @@ class VectorIndex:
         manifest, folder = verified_generation(Path(directory))
         if expect_model_id is not None and manifest.model_id != expect_model_id:
             raise IndexMismatchError(
-                f"{directory}: index was built with {manifest.model_id}, not {expect_model_id}; rebuild it"
+                f"{directory}: index was built with {manifest.model_id}, the configured model is "
+                f"{expect_model_id}; rebuild it"
             )
         if expect_dim is not None and manifest.dim != expect_dim:
             raise IndexMismatchError(

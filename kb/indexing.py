@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index import Embedder, VectorIndex, VectorIndexError, load_embedder, read_manifest
+from index import Embedder, IndexMismatchError, VectorIndex, VectorIndexError, load_embedder, read_manifest
 from index.embedders import fit_to_tokens
 from kb.bounded_cache import ByteBoundedCache
 from kb.catalog import Catalog, chunk_fingerprint
@@ -273,24 +273,25 @@ class IndexSynchroniser:
         state, else the one in memory, else the one on disk; None means rebuild."""
         index = self._index
         on_disk = read_manifest(self.settings.index_dir)
+        # VectorIndex.load checks that an index on disk was built with the configured model
+        ours = {"expect_model_id": self.embedder.model_id, "expect_dim": self.embedder.dim}
         if index is not None and on_disk is not None and on_disk.fingerprint == fingerprint:
             try:  # another process saved the index for exactly this store state: take it
-                index = VectorIndex.load(self.settings.index_dir)
+                index = VectorIndex.load(self.settings.index_dir, **ours)
             except VectorIndexError:
                 pass  # keep updating the one in memory
         elif index is None:
             if on_disk is None:
                 return None
             try:
-                index = VectorIndex.load(self.settings.index_dir)
+                index = VectorIndex.load(self.settings.index_dir, **ours)
+            except IndexMismatchError as error:
+                report.notes.append(f"vector index: {error.args[0].removesuffix('; rebuild it')}; rebuilding")
+                return None
             except VectorIndexError as error:
                 report.notes.append(f"vector index unreadable ({error}); rebuilding")
                 return None
-        model_id = self.embedder.model_id
-        if index.manifest is None or index.manifest.model_id != model_id:
-            built_with = index.manifest.model_id if index.manifest else "an unknown model"
-            report.notes.append(
-                f"vector index was built with {built_with}, configured model is {model_id}; rebuilding"
-            )
+        if index.manifest is None:  # in memory, never saved: made before a model was recorded with it
+            report.notes.append("vector index was built with an unknown model; rebuilding")
             return None
         return index

@@ -11,6 +11,7 @@ import pytest
 from index import read_manifest
 from kb import KnowledgeBase, Settings
 from kb.catalog import Catalog
+from tests.fake_embedder import HashingEmbedder
 from tests.helpers import write_project
 
 
@@ -117,4 +118,18 @@ def test_another_model_never_uses_the_old_vectors(settings: Settings, inputs: Pa
     manifest = read_manifest(settings.index_dir)
     assert manifest.model_id.startswith("st:") and manifest.dim == 384
     assert switched.search("Jobsuche mit Paten", k=1)[0].id == "jobpaten"
+    switched.close()
+
+
+def test_an_index_of_another_model_is_rebuilt_not_served(settings: Settings, inputs: Path, fake_embedder):
+    kb = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
+    kb.ingest([inputs])
+    kb.close()
+    other = HashingEmbedder()
+    other.model_id = "test:another-model"
+    switched = KnowledgeBase(settings, threads=1, embedder=other)
+    report = switched.index()
+    assert report.rebuilt and report.embedded == len(chunk_ids(switched))
+    assert "built with test:hashing-96, the configured model is test:another-model" in report.notes[0]
+    assert read_manifest(settings.index_dir).model_id == "test:another-model"
     switched.close()

