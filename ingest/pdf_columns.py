@@ -14,6 +14,7 @@ from bisect import bisect_left, bisect_right
 from ingest.pdf_layout import MARGIN_SHARE, TextLine, rows
 
 ACROSS = -1  # the column of a line crossing a gutter
+_MAX_GUTTERS = 7
 
 
 def column_splits(lines: list[TextLine], body: float) -> list[float]:
@@ -35,7 +36,7 @@ def column_splits(lines: list[TextLine], body: float) -> list[float]:
     # titles crossing only the first gutter make valleys differ in depth, so each is taken alone.
     counts = sorted(count for _, count in samples)
     threshold = max(counts[0] + max(1, len(lines) // 60), 0.3 * counts[len(counts) // 2])
-    candidates: list[float] = []
+    candidates: list[tuple[float, int]] = []  # (x, lines crossing it)
     run: list[tuple[float, int]] = []
     for x, count in [*samples, (right, len(lines) + 1)]:
         if count <= threshold:
@@ -43,9 +44,11 @@ def column_splits(lines: list[TextLine], body: float) -> list[float]:
         elif run:
             deepest = min(count for _, count in run)
             bottom = [x for x, count in run if count == deepest]
-            candidates.append((bottom[0] + bottom[-1]) / 2)
+            candidates.append(((bottom[0] + bottom[-1]) / 2, deepest))
             run = []
-    return _accepted(candidates, lines, body)
+    # More than eight columns is no brochure; the deepest valleys are the likeliest gutters.
+    deepest_first = sorted(candidates, key=lambda candidate: candidate[1])[:_MAX_GUTTERS]
+    return _accepted(sorted(x for x, _ in deepest_first), lines, body)
 
 
 def _accepted(candidates: list[float], lines: list[TextLine], body: float) -> list[float]:

@@ -27,6 +27,7 @@ _FOOTNOTE_START = re.compile(r"^(\d{1,3}|\*{1,3})(?:\)|\.)?\s?(?=[^\W\d_])")
 _OPENING_QUOTES = "„“\"»«‚‘'"
 _CLOSING_QUOTES = "“”\"«»‘’'"
 
+_MAX_FOOTNOTE_LINES = 40  # a page's foot holds no more: bounds the search for their markers
 _CAPTION_WORDS = re.compile(r"^(foto|fotos|bild|abb\.|abbildung|quelle|©)\b", re.I)
 
 
@@ -144,40 +145,57 @@ def split_captions(pages: list[list[TextLine]], body: float) -> int:
     tops = sorted(min(line.y0 for line in lines) for lines in pages if lines)
     text_top = tops[len(tops) // 2] if tops else 0.0  # where text usually begins on a page
     for index, lines in enumerate(pages):
-        if len(lines) < 3:
-            continue
-        top = min(text_top, min(line.y0 for line in lines))
-        left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
-        by_top = sorted(lines, key=lambda item: item.y0)
-        starts = Counter(round(line.x0) for line in lines)
-        caption: set[int] = set()
-        for number, line in enumerate(by_top):
-            if id(line) in caption or line.bold or not _looks_like_caption(line, left, right, body, starts):
-                continue
-            above = [other.y1 for other in by_top[:number] if other.x0 < line.x1 and other.x1 > line.x0]
-            if line.y0 - max(above, default=top) < 3 * body or _has_neighbour(line, lines, body):
-                continue
-            caption.add(id(line))
-            last = line
-            for following in by_top[number + 1 :]:
-                overlaps = following.x0 < last.x1 and following.x1 > last.x0
-                if (
-                    overlaps
-                    and abs(following.size - line.size) < 0.3
-                    and 0 < following.y0 - last.y1 <= line.size
-                ):
-                    caption.add(id(following))
-                    last = following
-                    if len(caption) >= 3:
-                        break
-        removed += len(caption)
-        pages[index] = [line for line in lines if id(line) not in caption]
+        if len(lines) >= 3:
+            caption = _captions_on_page(lines, text_top, body)
+            removed += len(caption)
+            pages[index] = [line for line in lines if id(line) not in caption]
     return removed
 
 
-def _has_neighbour(line: TextLine, lines: list[TextLine], body: float) -> bool:
+_BANDS = 64  # vertical strips of the page, for "the lowest text above this line" in linear time
+
+
+def _captions_on_page(lines: list[TextLine], text_top: float, body: float) -> set[int]:
+    top = min(text_top, min(line.y0 for line in lines))
+    left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
+    width = max(right - left, 1.0)
+    by_top = sorted(lines, key=lambda item: item.y0)
+    starts = Counter(round(line.x0) for line in lines)
+    rows_by_baseline: dict[int, list[TextLine]] = {}
+    for line in lines:
+        rows_by_baseline.setdefault(round(line.baseline / 4), []).append(line)
+    lowest = [top] * _BANDS  # per strip: the lowest bottom of the text read so far
+    caption: set[int] = set()
+    for number, line in enumerate(by_top):
+        first = min(_BANDS - 1, int((line.x0 - left) / width * _BANDS))
+        last_band = min(_BANDS - 1, int((line.x1 - left) / width * _BANDS))
+        above = max(lowest[first : last_band + 1])
+        for band in range(first, last_band + 1):
+            lowest[band] = max(lowest[band], line.y1)
+        if id(line) in caption or line.bold or line.y0 - above < 3 * body:
+            continue
+        if not _looks_like_caption(line, left, right, body, starts) or _has_neighbour(
+            line, rows_by_baseline, body
+        ):
+            continue
+        caption.add(id(line))
+        block, end = 1, line
+        for following in by_top[number + 1 :]:
+            if following.y0 - end.y1 > line.size or block >= 3:
+                break
+            overlaps = following.x0 < end.x1 and following.x1 > end.x0
+            if overlaps and abs(following.size - line.size) < 0.3 and following.y0 > end.y1:
+                caption.add(id(following))
+                block, end = block + 1, following
+    return caption
+
+
+def _has_neighbour(line: TextLine, rows_by_baseline: dict[int, list[TextLine]], body: float) -> bool:
     """A label on the same row left of it, or other text close beside it: a field, not a caption."""
-    for other in lines:
+    key = round(line.baseline / 4)
+    for other in (
+        rows_by_baseline.get(key - 1, []) + rows_by_baseline.get(key, []) + rows_by_baseline.get(key + 1, [])
+    ):
         if other is line or abs(other.baseline - line.baseline) > 2:
             continue
         if other.x1 <= line.x0 and (other.bold or other.text.endswith(":")):
@@ -215,7 +233,7 @@ def split_footnotes(pages: list[list[TextLine]], body: float) -> dict[int, list[
             key=lambda item: item.y0,
         )
         found: list[list[TextLine]] = []
-        for line in below:
+        for line in below[:_MAX_FOOTNOTE_LINES]:
             match = _FOOTNOTE_START.match(line.text)
             if match and _strip_marker(text_lines, match.group(1)):
                 line.text = line.text[match.end() :]  # the note without its number
@@ -243,23 +261,30 @@ def _strip_marker(lines: list[TextLine], number: str) -> bool:
 def split_pull_quotes(stream: list[TextLine], body: float) -> dict[int, list[str]]:
     """Remove pull quotes (large type in quotation marks, six words or more) from the reading stream."""
     quotes: dict[int, list[str]] = {}
+    kept: list[TextLine] = []
     index = 0
     while index < len(stream):
         line = stream[index]
-        if line.size < 1.15 * body or line.text[:1] not in _OPENING_QUOTES:
+        block = _quote_at(stream, index, body) if line.text[:1] in _OPENING_QUOTES else None
+        if block is None:
+            kept.append(line)
             index += 1
             continue
-        end = index
-        while end < len(stream) and end - index < 6 and stream[end].text[-1:] not in _CLOSING_QUOTES:
-            end += 1
-        if end == len(stream) or stream[end].text[-1:] not in _CLOSING_QUOTES:
-            index += 1
-            continue
-        block = stream[index : end + 1]
-        text = " ".join(item.text for item in block)
-        if len(text.split()) < 6 or any(abs(item.size - line.size) > 0.6 for item in block):
-            index += 1
-            continue
-        quotes.setdefault(line.page, []).append(text)
-        del stream[index : end + 1]
+        quotes.setdefault(line.page, []).append(" ".join(item.text for item in block))
+        index += len(block)
+    stream[:] = kept
     return quotes
+
+
+def _quote_at(stream: list[TextLine], index: int, body: float) -> list[TextLine] | None:
+    """The lines of a pull quote opening at stream[index] (at most six), or None."""
+    line = stream[index]
+    if line.size < 1.15 * body:
+        return None
+    for end in range(index, min(index + 6, len(stream))):
+        if abs(stream[end].size - line.size) > 0.6:
+            return None
+        if stream[end].text[-1:] in _CLOSING_QUOTES:
+            block = stream[index : end + 1]
+            return block if sum(len(item.text.split()) for item in block) >= 6 else None
+    return None
