@@ -77,7 +77,7 @@ def load_county(path: Path | None = None) -> County:
 
 
 def map_layout(
-    towns: list[tuple[Town, int]], width: float = 600.0, margin: float = 40.0, max_radius: float = 26.0
+    towns: list[tuple[Town, int]], width: float = 600.0, margin: float = 40.0, max_radius: float = 20.0
 ) -> tuple[list[MapPoint], float]:
     """Towns with their project counts placed on a map `width` wide; returns the points and the height.
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
 from sqlite_utils import Database
 
 MAX_NODES = 40  # more organisations than this make an unreadable drawing; the list shows them all
+MAX_LABELS = (
+    20  # names written above the most involved circles where they do not overlap; the rest as tooltips
+)
+LABEL_CHARS = 30  # a longer name is cut with "…" in the drawing
+CHAR_WIDTH, LINE_HEIGHT = 7.2, 16.0  # of the 13 px labels, for the overlap test
 MAX_LISTED = 400  # the list fallback's bound
 LAYOUT_ITERATIONS = 200  # each costs O(nodes²) with nodes <= MAX_NODES: well under 50 ms in all
 
@@ -31,6 +36,7 @@ class Node:
     x: float
     y: float
     r: float
+    labelled: bool = True
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ def _draw(drawn: list[Organisation], width: float) -> tuple[list[Node], list[Lin
     ]
     if not drawn:
         return [], [], 0.0
-    height = round(width * 0.75, 1)
+    height = round(width * 0.9, 1)
     margin = 60.0
     unit = spring_layout(len(drawn), edges)
     xy = margin + unit * np.array([width - 2 * margin, height - 2 * margin])
@@ -135,11 +141,28 @@ def _draw(drawn: list[Organisation], width: float) -> tuple[list[Node], list[Lin
         )
         for i, o in enumerate(drawn)
     ]
+    nodes = _place_labels(nodes)
     links = [
         Link(drawn[i].id, drawn[j].id, weight, nodes[i].x, nodes[i].y, nodes[j].x, nodes[j].y)
         for i, j, weight in edges
     ]
     return nodes, links, height
+
+
+def _place_labels(nodes: list[Node]) -> list[Node]:
+    """Names for the most involved nodes first, each only where it overlaps no name already placed."""
+    placed: list[tuple[float, float, float, float]] = []
+    result = []
+    for rank, node in enumerate(nodes):
+        width = CHAR_WIDTH * min(len(node.name), LABEL_CHARS + 1)
+        box = (node.x - width / 2, node.y - node.r - 5 - LINE_HEIGHT, node.x + width / 2, node.y - node.r - 3)
+        free = rank < MAX_LABELS and not any(
+            box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed
+        )
+        if free:
+            placed.append(box)
+        result.append(replace(node, labelled=free))
+    return result
 
 
 def spring_layout(
@@ -155,7 +178,7 @@ def spring_layout(
         return np.array([[0.5, 0.5]])
     angles = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
     pos = 0.5 + 0.4 * np.column_stack([np.cos(angles), np.sin(angles)])
-    k = 0.8 / np.sqrt(n)
+    k = 1.4 / np.sqrt(n)
     sources = np.array([e[0] for e in edges], dtype=int)
     targets = np.array([e[1] for e in edges], dtype=int)
     weights = np.array([min(e[2], 3) for e in edges], dtype=float)
@@ -167,7 +190,7 @@ def spring_layout(
         if len(edges):
             d = pos[sources] - pos[targets]
             length = np.maximum(np.linalg.norm(d, axis=1), 1e-3)
-            force = (d / length[:, None]) * (length * length / k * weights)[:, None]
+            force = (d / length[:, None]) * (length * length / k * np.sqrt(weights))[:, None]
             np.add.at(pull, sources, -force)
             np.add.at(pull, targets, force)
         gravity = (0.5 - pos) * 0.3 * k

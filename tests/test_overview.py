@@ -121,9 +121,9 @@ def test_map_layout_keeps_geography_and_sizes_circles_by_area():
     assert weissach.y < boeblingen.y < altdorf.y  # north is up
     assert weissach.x < altdorf.x < boeblingen.x  # west is left
     assert all(40 <= p.x <= 560 and 40 <= p.y <= height - 40 for p in points)
-    assert altdorf.r == 4.0 and boeblingen.r == 26.0
+    assert altdorf.r == 4.0 and boeblingen.r == 20.0
     # area grows with the count: a quarter of the projects, half the radius above the minimum
-    assert weissach.r == pytest.approx(4 + 22 * 0.5, abs=0.1)
+    assert weissach.r == pytest.approx(4 + 16 * 0.5, abs=0.1)
 
 
 def test_network_links_organisations_that_share_a_project(filled: Store):

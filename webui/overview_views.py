@@ -12,6 +12,7 @@ from webui.request_parsing import SearchRequest, current_kb
 bp = Blueprint("overview", __name__)
 
 HEAT_LEVELS = 5
+MAP_WIDTH = 460  # drawn at about this size, so the town names keep their 13 px
 
 
 def heat_level(count: int, most: int) -> int:
@@ -29,13 +30,14 @@ def overview():
     kb = current_kb()
     cover = kb.coverage()
     towns = [(town, cover.town_totals.get(town.name, 0)) for town in kb.county.towns]
-    points, height = map_layout(towns)
+    points, height = map_layout(towns, width=MAP_WIDTH, margin=60)
     return render_template(
         "overview/overview.html",
         cover=cover,
         county=kb.county,
         points=points,
         map_height=height,
+        map_width=MAP_WIDTH,
         heat_level=heat_level,
     )
 
