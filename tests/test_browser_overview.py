@@ -7,8 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.test_browser_accessibility import serious_violations
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
+from tests.helpers import serious_violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
