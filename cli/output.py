@@ -43,7 +43,8 @@ def print_partners(hits: list[PartnerHit]) -> None:
 def print_projects(projects: list[dict]) -> None:
     for project in projects:
         click.echo(
-            f"{project['id']}: {project['title']} ({project['area'] or '-'}, {project['town'] or '-'})"
+            f"{project['id']}: {project['title']} ({project['area'] or '-'}, {project['town'] or '-'}, "
+            f"{project.get('status') or '-'})"
         )
 
 

@@ -22,7 +22,7 @@ XLSX_MAX_CELL = 32767  # Excel's limit for one cell's text
 SECTION_KINDS = ("approach", "partners", "value", "special", "other")
 PROJECT_COLUMNS = (
     ["id", "title", "area", "organisation", "town", "target_groups", "partners", "contact", "period"]
-    + ["summary"]
+    + ["status", "summary", "short_description"]
     + [f"section_{kind}" for kind in SECTION_KINDS]
     + ["extra", "source", "page_start", "page_end", "url"]
 )
@@ -54,7 +54,8 @@ def project_table(projects: Iterable[dict], url_of=None, title: str = "Projekte"
                 project.get("town"),
             ]
             + ["; ".join(project.get("target_groups") or []), "; ".join(project.get("partners") or [])]
-            + [project.get("contact"), project.get("period"), project.get("summary")]
+            + [project.get("contact"), project.get("period"), project.get("status")]
+            + [project.get("summary"), project.get("short_description")]
             + ["\n\n".join(sections.get(kind, [])) for kind in SECTION_KINDS]
             + ["; ".join(f"{key}: {value}" for key, value in extra.items())]
             + [(project.get("source") or {}).get("name"), project.get("page_start"), project.get("page_end")]
