@@ -149,6 +149,30 @@ class Corrections:
             self.store._bump_generation()
         return project_id
 
+    def delete_manual_project(self, project_id: str, now: str) -> None:
+        """Remove a project that was added by form (a project from a file goes with its file)."""
+        with self.store.writing():
+            row = next(
+                self.db.query(
+                    "SELECT p.title, s.id AS source_id, s.path FROM projects p JOIN sources s ON s.id = p.source_id "
+                    "WHERE p.id = ?",
+                    [project_id],
+                ),
+                None,
+            )
+            if row is None:
+                raise KeyError(project_id)
+            if row["path"] != MANUAL_SOURCE_PATH:
+                raise CorrectionError(
+                    "only a project added by form can be deleted on its own; delete its file"
+                )
+            self.store._delete_projects([project_id])
+            self.db.execute("DELETE FROM corrections WHERE project_id = ?", [project_id])
+            self.db.execute("UPDATE sources SET n_projects = n_projects - 1 WHERE id = ?", [row["source_id"]])
+            log_change(self.db, project_id, "*", "deleted", dump(row["title"]), None, now)
+            self.store._drop_orphan_organisations()
+            self.store._bump_generation()
+
     def _manual_source(self, now: str) -> int:
         row = next(self.db.query("SELECT id FROM sources WHERE path = ?", [MANUAL_SOURCE_PATH]), None)
         if row:

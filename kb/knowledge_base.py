@@ -150,6 +150,12 @@ class KnowledgeBase:
             self.corrections.resolve(project_id, field, keep, now())
             self.dense.sync(self.store)
 
+    def delete_manual_project(self, project_id: str) -> None:
+        """Remove a project added by form; CorrectionError for one from a file, KeyError for none."""
+        with self._write_lock:
+            self.corrections.delete_manual_project(project_id, now())
+            self.dense.sync(self.store)
+
     def add_project(self, values: dict[str, object]) -> str:
         """A project entered by form, without a file; returns its id."""
         with self._write_lock:

@@ -232,3 +232,19 @@ def test_a_source_that_catches_up_with_a_correction_ends_it(ingested):
     assert corrections.of(pid) == [] and corrections.in_review() == []
     assert shown(store, pid)["town"] == "Nufringen"
     assert corrections.history(pid)[0]["action"] == "source_agrees"
+
+
+def test_only_a_project_added_by_form_is_deleted_on_its_own(ingested):
+    store, _, pid = ingested
+    corrections = Corrections(store)
+    manual = corrections.add_project(
+        {"title": "Nähcafé", "partners": "VHS Ehningen", "summary": "Nähen."}, NOW
+    )
+    with pytest.raises(CorrectionError, match="only a project added by form"):
+        corrections.delete_manual_project(pid, NOW)
+    corrections.delete_manual_project(manual, NOW)
+    assert shown(store, manual) is None and shown(store, pid) is not None
+    assert "VHS Ehningen" not in {r["name"] for r in store.db.query("SELECT name FROM organisations")}
+    assert corrections.history(manual)[0]["action"] == "deleted"
+    with pytest.raises(KeyError):
+        corrections.delete_manual_project(manual, NOW)

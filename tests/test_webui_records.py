@@ -172,6 +172,15 @@ def test_adding_a_project_by_form(client: FlaskClient):
     hits = client.get("/api/search", query_string={"q": "Fahrräder reparieren", "k": 3}).get_json()["results"]
     assert hits[0]["id"] == "fahrradwerkstatt-magstadt"
     assert "Fahrradwerkstatt Magstadt" in client.get("/admin/projekte").get_data(as_text=True)
+    token = csrf_from(client.get("/admin/projekte/fahrradwerkstatt-magstadt").get_data(as_text=True))
+    assert (
+        client.post("/admin/projekte/lesepaten-herrenberg/loeschen", data={"csrf_token": token}).status_code
+        == 400
+    )
+    client.post("/admin/projekte/fahrradwerkstatt-magstadt/loeschen", data={"csrf_token": token})
+    assert client.get("/projekte/fahrradwerkstatt-magstadt").status_code == 404
+    hits = client.get("/api/search", query_string={"q": "Fahrräder reparieren", "k": 3}).get_json()["results"]
+    assert "fahrradwerkstatt-magstadt" not in {hit["id"] for hit in hits}
 
 
 def test_a_source_changing_under_a_correction_is_shown_for_review(

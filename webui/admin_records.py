@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "source_taken": "Wert der Quelle übernommen",
     "source_removed": "Projekt fehlt in der neu eingelesenen Quelle – zu prüfen",
     "source_agrees": "Quelle sagt jetzt dasselbe – Korrektur nicht mehr nötig",
+    "deleted": "von Hand angelegtes Projekt gelöscht",
 }
 SECTION_FIELDS = [f for f in FIELDS if f.startswith(SECTION_PREFIX)]
 PLAIN_FIELDS = [f for f in FIELDS if not f.startswith(SECTION_PREFIX)]
@@ -126,6 +127,19 @@ def save_project(project_id: str):
     else:
         flash("Keine Änderung.")
     return redirect(url_for("records.edit_project", project_id=project_id))
+
+
+@bp.post("/<project_id>/loeschen")
+@admin_post
+def delete_project(project_id: str):
+    try:
+        current_kb().delete_manual_project(project_id)
+    except KeyError:
+        abort(404, description="Dieses Projekt gibt es nicht (mehr).")
+    except CorrectionError as error:
+        abort(400, description=str(error))
+    flash("Das von Hand angelegte Projekt wurde gelöscht.")
+    return redirect(url_for("records.overview"))
 
 
 @bp.post("/<project_id>/pruefen")
