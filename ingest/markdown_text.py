@@ -2,7 +2,8 @@
 
 One file may hold one project (title from front matter or the first "# " heading) or several,
 each starting at a "# " heading. "## " headings become sections; "Label: value" lines before
-the first section become fields.
+the first section become fields. Front-matter keys the product does not know (a generator's
+`format:`, an editor's `draft:`) are not project fields: they are neither stored nor shown.
 """
 
 from __future__ import annotations
@@ -19,22 +20,26 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
 _FIELD_LINE = re.compile(r"^\s*[-*]?\s*\**([A-Za-zÄÖÜäöüß /]{2,40}?)\s*:\s*\**\s*(.+)$")
 
 
-def parse(path: str, data: bytes) -> ParseResult:
-    text = decode_text(data, path).replace("\r\n", "\n")
-    meta: dict = {}
+def front_matter(path: str, text: str) -> tuple[dict, str]:
+    """The YAML front matter of a Markdown text (empty if it has none) and the text after it."""
     match = _FRONT_MATTER.match(text)
-    if match:
-        try:
-            meta = yaml.safe_load(match.group(1)) or {}
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f"line {mark.line + 2}" if mark else None
-            raise IngestError(
-                path, f"front matter is not valid YAML: {getattr(error, 'problem', error)}", where
-            ) from error
-        if not isinstance(meta, dict):
-            raise IngestError(path, "front matter must be a list of 'field: value' lines", "line 2")
-        text = text[match.end() :]
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 2}" if mark else None
+        raise IngestError(
+            path, f"front matter is not valid YAML: {getattr(error, 'problem', error)}", where
+        ) from error
+    if not isinstance(meta, dict):
+        raise IngestError(path, "front matter must be a list of 'field: value' lines", "line 2")
+    return meta, text[match.end() :]
+
+
+def parse(path: str, data: bytes) -> ParseResult:
+    meta, text = front_matter(path, decode_text(data, path).replace("\r\n", "\n"))
     blocks = _split_projects(text)
     if len(blocks) > 1 and meta.get("title"):
         raise IngestError(path, "front matter gives one title but the file holds several '# ' projects")
@@ -98,5 +103,4 @@ def _apply_fields(record: ProjectRecord, values: dict) -> None:
             setattr(record, name, [clean_text(str(item)) for item in items if str(item).strip()])
         elif name in ("area", "organisation", "town", "contact", "period", "summary"):
             setattr(record, name, clean_text(str(value)))
-        else:
-            record.extra[str(key)] = clean_text(str(value))
+        # any other key is not a field of the project (see the module docstring)

@@ -39,6 +39,7 @@ from brochure_typeset import (  # noqa: E402
 )
 
 from ingest import AREAS, ProjectRecord, parse_file  # noqa: E402
+from samples import sample_format  # noqa: E402
 
 DEFAULT_PROJECTS = ROOT / "samples" / "projects"
 DEFAULT_OUT = ROOT / "samples" / "build" / "brochure.pdf"
@@ -93,9 +94,8 @@ def load_projects(folder: Path) -> list[ProjectRecord]:
     """The records of all `format: pdf` projects in the folder, in file-name order."""
     records = []
     for path in sorted(folder.glob("*.md")):
-        for record in parse_file(path).records:
-            if str(record.extra.get("format", "")).strip().lower() == "pdf":
-                records.append(record)
+        if sample_format(path) == "pdf":
+            records.extend(parse_file(path).records)
     return records
 
 

@@ -23,6 +23,7 @@ if str(REPO_ROOT) not in sys.path:  # run as a script from anywhere in the check
     sys.path.insert(0, str(REPO_ROOT))
 
 from ingest import IngestError, ProjectRecord, parse_file  # noqa: E402
+from samples import sample_format  # noqa: E402
 
 DEFAULT_PROJECTS = REPO_ROOT / "samples" / "projects"
 DEFAULT_OUT = REPO_ROOT / "samples" / "build" / "pages"
@@ -100,9 +101,8 @@ def load_html_projects(projects_dir: Path) -> list[tuple[str, ProjectRecord]]:
     """(file stem, record) for every sample project marked `format: html`, in file-name order."""
     projects = []
     for path in sorted(projects_dir.glob("*.md")):
-        for record in parse_file(path).records:
-            if record.extra.get("format", "").strip().lower() == "html":
-                projects.append((path.stem, record))
+        if sample_format(path) == "html":
+            projects.extend((path.stem, record) for record in parse_file(path).records)
     return projects
 
 

@@ -41,10 +41,11 @@ _CODE = {
 
 def truth(engine: str) -> list[ProjectRecord]:
     """The source records a zoo PDF was set from (fpdf2 sets only the `format: pdf` projects)."""
-    records = zoo_common.load_all()
     if engine == "fpdf2":
-        return [r for r in records if str(r.extra.get("format", "")).lower() == "pdf"]
-    return records
+        import make_brochure
+
+        return make_brochure.load_projects(zoo_common.PROJECTS)
+    return zoo_common.load_all()
 
 
 def _fpdf2(records: list[ProjectRecord], out: Path) -> None:

@@ -116,3 +116,13 @@ def test_label_lines_above_the_first_heading_belong_to_the_first_project(tmp_pat
     path = tmp_path / "projekt.md"
     path.write_text("Ort: Leonberg\n\n# Projekt\n\nText.\n", encoding="utf-8")
     assert parse_file(path).records[0].town == "Leonberg"
+
+
+def test_front_matter_keys_the_product_does_not_know_are_no_fields():
+    data = (
+        b"---\ntitle: Lesepaten\ntown: Herrenberg\nformat: pdf\ndraft: true\n---\n"
+        b"## Herangehensweise\nEhrenamtliche lesen mit Kindern.\n"
+    )
+    (record,) = parse_file("lesepaten.md", data).records
+    assert record.town == "Herrenberg"
+    assert record.extra == {}  # neither stored nor shown on the project page

@@ -246,3 +246,9 @@ def test_an_empty_collection_explains_how_to_fill_it(quick_kb, tmp_path):
         assert client.get("/api/search?q=Sprachcafé").get_json()["results"] == []
     finally:
         empty.close()
+
+
+def test_a_sample_projects_generator_key_is_not_shown_as_a_field(client):
+    # the sample sources say `format: pdf` or `format: html` for the generators; no field of a project
+    html = client.get(f"/projekte/{SPRACHCAFE_ID}").get_data(as_text=True)
+    assert "<dt>format</dt>" not in html and "<dt>Ort</dt>" in html
