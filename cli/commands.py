@@ -132,13 +132,20 @@ def _filter_options(func):
 @click.option("--top-k", "-k", default=10, show_default=True, type=click.IntRange(1, 100))
 @_filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Also the nearest projects below the relevance floor, marked weak"
+)
 @click.pass_context
-def search(ctx: click.Context, query: str, top_k: int, as_json: bool, **filters: str | None) -> None:
-    """Projects most like QUERY (an idea or a question, in any language)."""
-    from cli.output import print_hits
+def search(
+    ctx: click.Context, query: str, top_k: int, as_json: bool, show_all: bool, **filters: str | None
+) -> None:
+    """Projects most like QUERY (an idea or a question, in any language).
 
-    hits = _open(ctx, threads=SERVE_THREADS).search(query, top_k, Filters(**filters))
-    _emit([h.to_dict() for h in hits]) if as_json else print_hits(hits)
+    A question the collection cannot answer prints nothing ([] with --json)."""
+    from cli.output import print_outcome
+
+    outcome = _open(ctx, threads=SERVE_THREADS).find(query, top_k, Filters(**filters), include_weak=show_all)
+    _emit([h.to_dict() for h in outcome.hits]) if as_json else print_outcome(outcome)
 
 
 @cli.command()

@@ -9,7 +9,8 @@ import click
 
 from kb.catalog import ROLE_LABELS
 from kb.evaluation import EvalReport
-from kb.search import PartnerHit, SearchHit
+from kb.input_limits import MAX_QUERY_CHARS
+from kb.search import PartnerHit, SearchHit, SearchOutcome
 
 
 def plain_snippet(snippet: str) -> str:
@@ -23,9 +24,34 @@ def print_hits(hits: list[SearchHit]) -> None:
         click.echo("No matching projects.")
     for rank, hit in enumerate(hits, start=1):
         where = " · ".join(x for x in (hit.area, hit.town, hit.organisation) if x)
-        click.echo(f"{rank:>2}. {click.style(hit.title, bold=True)}  [{hit.id}]  score {hit.score:.3f}")
+        level = f"  {hit.level}" if hit.level else ""
+        click.echo(f"{rank:>2}. {click.style(hit.title, bold=True)}  [{hit.id}]{level}")
         click.echo(f"    {where}")
-        click.echo(f"    passt bei: {hit.matched_section} — {plain_snippet(hit.snippet)}")
+        click.echo(f"    passt wegen: {hit.matched_section} — {plain_snippet(hit.snippet)}")
+        if hit.success:
+            click.echo(f"    Was es besonders macht: {hit.success}")
+        if hit.contact:
+            click.echo(f"    Kontakt: {hit.contact}")
+
+
+def print_outcome(outcome: SearchOutcome) -> None:
+    """A search as a person reads it: a cut query noted, the hits, the towns offered as filters."""
+    if outcome.truncated:
+        click.echo(f"Note: only the first {MAX_QUERY_CHARS} characters of the query were used.", err=True)
+    if outcome.hits:
+        print_hits(outcome.hits)
+    else:
+        click.echo("Dazu haben wir in der Sammlung nichts Passendes gefunden.")
+        click.echo("Weiter: mit weniger Wörtern suchen, `kb projects --area ...` stöbern,")
+        if outcome.weak_hidden:
+            click.echo("oder mit --all die nächstliegenden (nur entfernt passenden) Projekte zeigen.")
+    for offer in outcome.places:
+        if not offer.count:
+            click.echo(f"In {offer.town} gibt es dazu kein passendes Projekt.")
+            continue
+        click.echo(
+            f'Auch in {offer.town}: {offer.count} passende Projekte – nur {offer.town}: --town "{offer.town}"'
+        )
 
 
 def print_partners(hits: list[PartnerHit]) -> None:
@@ -49,13 +75,24 @@ def print_projects(projects: list[dict]) -> None:
 
 
 def print_eval(report: EvalReport) -> None:
-    def row(label: str, metrics: dict) -> str:
-        values = "  ".join(f"{key} {value:.3f}" for key, value in metrics.items() if key != "queries")
-        return f"{label:<8} n={metrics['queries']:<4} {values}"
+    """Per language: each figure with its bootstrap 95 % interval."""
+    k = report.k
+    columns = [
+        ("nDCG@5", "ndcg@5"),
+        (f"MRR@{k}", f"mrr@{k}"),
+        ("OOS empty", "out_of_scope_empty"),
+        ("best hidden", "best_removed"),
+        ("same-town top3", "same_town_unjudged_top3"),
+    ]
 
-    click.echo(row("all", report.metrics()))
-    for lang, metrics in report.by_language().items():
-        click.echo(row(lang, metrics))
+    def cell(value: list[float] | None) -> str:
+        return "-" if value is None else f"{value[0]:.3f} [{value[1]:.2f}–{value[2]:.2f}]"
+
+    click.echo(f"{'':<6} {'n':>4} {'oos':>4}  " + "  ".join(f"{label:<18}" for label, _ in columns))
+    rows = [("all", report.metrics()), *report.by_language().items()]
+    for label, metrics in rows:
+        cells = "  ".join(f"{cell(metrics[key]):<18}" for _, key in columns)
+        click.echo(f"{label:<6} {metrics['queries']:>4} {metrics['out_of_scope_queries']:>4}  {cells}")
 
 
 def write_export(projects: list[dict], fmt: str, output: str | None) -> None:

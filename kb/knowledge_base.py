@@ -24,7 +24,7 @@ from kb.idea_check import check as check_idea
 from kb.indexing import IndexReport, IndexSynchroniser, Progress
 from kb.network import Network, organisation_network
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
-from kb.search import AllowedChunks, PartnerHit, SearchHit
+from kb.search import AllowedChunks, PartnerHit, SearchHit, SearchOutcome
 from kb.settings import Settings
 from kb.store import Store, now
 
@@ -168,8 +168,17 @@ class KnowledgeBase:
             return self.dense.sync(self.store, rebuild=rebuild, progress=progress)
 
     # ---- reading --------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, filters: Filters = NO_FILTERS) -> list[SearchHit]:
-        return searching.search(self.store, self.dense, query, k, filters, self._allowed)
+    def search(
+        self, query: str, k: int = 10, filters: Filters = NO_FILTERS, include_weak: bool = False
+    ) -> list[SearchHit]:
+        """The hits above the relevance floor (with include_weak the nearest k, weak ones marked)."""
+        return searching.search(self.store, self.dense, query, k, filters, self._allowed, include_weak)
+
+    def find(
+        self, query: str, k: int = 10, filters: Filters = NO_FILTERS, include_weak: bool = False
+    ) -> SearchOutcome:
+        """The search with what a person is told about it: hits, towns offered as filters, a cut query."""
+        return searching.find(self.store, self.dense, query, k, filters, self._allowed, include_weak)
 
     def similar(self, project_id: str, k: int = 5) -> list[SearchHit]:
         return searching.similar(self.store, self.dense, project_id, k)
@@ -251,7 +260,7 @@ class KnowledgeBase:
 
     def evaluate(self, queries_path: str | Path, k: int = 10) -> EvalReport:
         return evaluate(
-            lambda query, n: [hit.id for hit in self.search(query, n)], self.projects(), queries_path, k
+            lambda query, n: self.find(query, n, include_weak=True), self.projects(), queries_path, k
         )
 
 

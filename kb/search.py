@@ -2,24 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 import numpy as np
 
-from ingest import SECTION_NAMES
 from kb.catalog import Catalog
-from kb.chunking import PROFILE_HEADING
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
-from kb.input_limits import bounded_query
+from kb.input_limits import bounded_query, was_cut
+from kb.places import PlaceFinder, without_places
+from kb.relevance import FLOOR, CounterPassages, Judgement, calibrated, judge
+from kb.result_details import contact_links, success_lines
 from kb.snippets import make_snippet, query_analysis
 from kb.store import Store
 from kb.text_analysis import match_expression, query_terms
 
-SECTION_LABELS = {**SECTION_NAMES, "profile": PROFILE_HEADING}
+# What a citizen reads as the reason for a match ("passt wegen: So gehen sie vor"), by section kind.
+SECTION_LABELS = {
+    "approach": "So gehen sie vor",
+    "partners": "Mit wem sie zusammenarbeiten",
+    "value": "Was es bringt",
+    "special": "Was es besonders macht",
+    "summary": "Worum es geht",
+    "profile": "Worum es geht",
+    "other": "Weitere Angaben",
+}
 SECOND_CHUNK_WEIGHT = 0.5
+TOWN_BONUS, TOWN_GATE = 0.01, 0.03  # see _towns_lifted
+COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
 COMMON_PART_SHARE, COMMON_PART_MIN_DOCS = 0.02, 500
 ROLE_WEIGHT = {"traeger": 1.0, "partner": 0.7}  # running a project says more than supporting it
 
@@ -44,6 +56,32 @@ class SearchHit:
     summary: str | None
     period: str | None = None  # the "Laufzeit" as written
     status: str = "unbekannt"  # laufend, abgeschlossen, unbekannt (kb.period), on the store's day
+    level: str = ""  # "sehr ähnlich", "ähnlich", "entfernt"; "schwach" below the relevance floor
+    relevance: float = 0.0  # 0..1, calibrated (kb.relevance); `score` is the raw ranking score
+    weak: bool = False  # below the relevance floor: only listed when asked for all results
+    success: str | None = None  # one line of what made the project work
+    contact_links: list[dict] = field(default_factory=list)  # {"kind", "text", "href"}
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class PlaceOffer:
+    """A town named in the query, offered as a filter instead of being searched for as a topic."""
+
+    town: str
+    count: int  # projects in that town that match the topic (above the floor)
+
+
+@dataclass
+class SearchOutcome:
+    query: str  # as used: cut to MAX_QUERY_CHARS
+    topic: str  # what the ranking looked for: the query without its town names
+    hits: list[SearchHit]
+    places: list[PlaceOffer] = field(default_factory=list)
+    truncated: bool = False  # the query was longer than MAX_QUERY_CHARS and was cut
+    weak_hidden: int = 0  # nearest projects below the floor, not listed (ask for all to see them)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,34 +110,163 @@ def search(
     k: int = 10,
     filters: Filters = NO_FILTERS,
     allowed: AllowedChunks | None = None,
+    include_weak: bool = False,
 ) -> list[SearchHit]:
-    """Projects ranked for a free-text idea or question, filters applied before ranking.
+    """Projects ranked for a free-text idea or question, filters applied before ranking."""
+    return find(store, dense, query, k, filters, allowed, include_weak).hits
+
+
+def find(
+    store: Store,
+    dense: IndexSynchroniser,
+    query: str,
+    k: int = 10,
+    filters: Filters = NO_FILTERS,
+    allowed: AllowedChunks | None = None,
+    include_weak: bool = False,
+) -> SearchOutcome:
+    """The search with everything a person is told about it: the hits above the relevance floor
+    (or all, the weak ones marked), towns named in the query offered as filters, a cut query.
 
     allowed remembers the chunk ids of each filter between searches (the KnowledgeBase keeps one)."""
-    query = bounded_query(query)
-    if not query:
-        return []
-    catalog = Catalog(store.db)
-    allowed_chunks = (allowed or AllowedChunks()).ids(store, filters)
-    if allowed_chunks is not None and not len(allowed_chunks):
-        return []
-    depth = candidate_depth(k)
+    text, truncated = bounded_query(query), was_cut(query)
+    town = (filters.town or "").lower()
+    mentions = [m for m in place_finder(store).find(text) if m.town.lower() != town]
+    topic = without_places(text, mentions) if mentions else text
+    outcome = SearchOutcome(text, topic, [], truncated=truncated)
+    named = list(dict.fromkeys(m.town for m in mentions))
+    if not topic:  # only a place: nothing to rank, the town's projects are one filter away
+        catalog = Catalog(store.db)
+        outcome.places = [
+            PlaceOffer(t, len(catalog.filtered_project_ids(replace(filters, town=t)) or [])) for t in named
+        ]
+        return outcome
+    allowed = allowed or AllowedChunks()
     # The model embeds the query on another thread while this one does the keyword half: the
     # search then takes about as long as the embedding alone (bench/search.py).
-    query_vector = dense.query_vector_soon(query)
-    index = dense.current(store)
-    wanted = query_analysis(query)
-    freqs = store.doc_freqs([*wanted.terms, *wanted.parts])
-    keyword_chunks = _keyword_chunks(catalog, query, freqs, depth, allowed_chunks, len(index))
-    chunk_rows = catalog.chunks([c for c, _ in keyword_chunks])
-    scores, ids = index.search(query_vector(), depth, allowed_ids=allowed_chunks)
-    dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
-    chunk_rows.update(catalog.chunks([c for c, _ in dense_chunks if c not in chunk_rows]))
-    dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
-    keyword_projects, keyword_best = _best_per_project(keyword_chunks, chunk_rows)
-    confidence = keyword_confidence(query_terms(query), freqs, len(index))
-    fused = fuse(dense_projects, keyword_projects, keyword_confidence=confidence, k=k)
-    return _hits(catalog, fused, {**keyword_best, **best_chunk}, chunk_rows, query)
+    query_vector = dense.query_vector_soon(topic)
+    ranking = _Ranking(store, dense, topic, query_vector, allowed)
+    hits = ranking.hits(k, filters, named)
+    outcome.hits = hits if include_weak else [h for h in hits if not h.weak]
+    outcome.weak_hidden = len(hits) - len(outcome.hits)
+    outcome.places = [
+        PlaceOffer(t, sum(1 for h in ranking.hits(50, replace(filters, town=t)) if not h.weak)) for t in named
+    ]
+    return outcome
+
+
+def place_finder(store: Store) -> PlaceFinder:
+    """The towns of this collection (and the county's), remembered until the store changes."""
+    key = (str(store.path), store.generation())
+    finder = _PLACE_CACHE.get(key)
+    if finder is None:
+        towns = [name for name, _ in Catalog(store.db).facets()["town"]]
+        finder = PlaceFinder(towns)
+        if len(_PLACE_CACHE) >= 16:
+            _PLACE_CACHE.clear()
+        _PLACE_CACHE[key] = finder
+    return finder
+
+
+_PLACE_CACHE: dict[tuple, PlaceFinder] = {}  # a dict's get and set are atomic: no lock needed
+
+
+class _Ranking:
+    """One topic's rankings: the vector and the keyword analysis shared by the filtered runs."""
+
+    def __init__(
+        self, store: Store, dense: IndexSynchroniser, topic: str, query_vector, allowed: AllowedChunks
+    ):
+        self.store, self.dense, self.topic, self.allowed = store, dense, topic, allowed
+        self.catalog = Catalog(store.db)
+        self.index = dense.current(store)
+        wanted = query_analysis(topic)
+        self.freqs = store.doc_freqs([*wanted.terms, *wanted.parts])
+        self.confidence = keyword_confidence(query_terms(topic), self.freqs, len(self.index))
+        self._query_vector = query_vector
+        self._vector = None
+        self._background: float | None = None
+
+    def vector(self) -> np.ndarray:
+        if self._vector is None:
+            self._vector = self._query_vector()
+            model = self.dense.embedder
+            self._background = COUNTER.background(model.model_id, model.embed_passages, self._vector)
+        return self._vector
+
+    def hits(self, k: int, filters: Filters, towns: list[str] | None = None) -> list[SearchHit]:
+        """The top k projects for the topic, each judged against the counter-passages; among
+        projects that match the topic, those in a town the query named move up a little."""
+        allowed_chunks = self.allowed.ids(self.store, filters)
+        if allowed_chunks is not None and not len(allowed_chunks):
+            return []
+        depth = candidate_depth(k)
+        keyword_chunks = _keyword_chunks(
+            self.catalog, self.topic, self.freqs, depth, allowed_chunks, len(self.index)
+        )
+        chunk_rows = self.catalog.chunks([c for c, _ in keyword_chunks])
+        scores, ids = self.index.search(self.vector(), depth, allowed_ids=allowed_chunks)
+        dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
+        chunk_rows.update(self.catalog.chunks([c for c, _ in dense_chunks if c not in chunk_rows]))
+        dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
+        keyword_projects, keyword_best = _best_per_project(keyword_chunks, chunk_rows)
+        fused = fuse(
+            dense_projects, keyword_projects, keyword_confidence=self.confidence, k=3 * k if towns else k
+        )
+        judged = (
+            _judgements(fused, dict(dense_projects), self._background or 0.0)
+            if calibrated(self.dense.embedder.model_id)
+            else {}
+        )
+        if towns:
+            fused = _towns_lifted(self.catalog, fused, judged, towns)[:k]
+        snippet_chunk = _snippet_chunks(dense_chunks + keyword_chunks, chunk_rows)
+        best = {**keyword_best, **best_chunk, **snippet_chunk}
+        return _hits(self.catalog, fused, best, chunk_rows, self.topic, judged)
+
+
+def _judgements(
+    fused: list[tuple[str, float]], dense_scores: dict[str, float], background: float
+) -> dict[str, Judgement]:
+    """A project's margin: its two-passage support (best cosine plus half the second, as a weighted
+    mean) above the query's closeness to the counter-passages. Keyword evidence stays out: German
+    passport or waste questions share words with the collection ("Antrag", "anmelden")."""
+    lowest = min(dense_scores.values(), default=0.0)
+    margins = {
+        project_id: dense_scores.get(project_id, lowest) / (1 + SECOND_CHUNK_WEIGHT) - background
+        for project_id, _ in fused
+    }
+    answered = max(margins.values(), default=-1.0) >= FLOOR
+    return {project_id: judge(margin, answered) for project_id, margin in margins.items()}
+
+
+def _towns_lifted(
+    catalog: Catalog, fused: list[tuple[str, float]], judged: dict[str, Judgement], towns: list[str]
+) -> list[tuple[str, float]]:
+    """A project in a named town gains TOWN_BONUS if it matches the topic on its own (margin at
+    least TOWN_GATE): the place breaks near-ties but never lifts an unrelated project."""
+    named = {town.lower() for town in towns}
+    cards = catalog.cards([project_id for project_id, _ in fused])
+    lifted = [
+        (pid, score + TOWN_BONUS)
+        if (cards.get(pid, {}).get("town") or "").lower() in named
+        and pid in judged
+        and judged[pid].margin >= TOWN_GATE
+        else (pid, score)
+        for pid, score in fused
+    ]
+    return sorted(lifted, key=lambda pair: -pair[1])
+
+
+def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, dict]) -> dict[str, int]:
+    """Per project its best-matching section passage: the profile passage (title, Träger, town,
+    partners) is never shown as the reason, it only repeats names."""
+    found: dict[str, int] = {}
+    for chunk_id, _ in chunks:  # dense passages first, best first; then keyword ones
+        row = rows.get(chunk_id)
+        if row is not None and row["kind"] != "profile":
+            found.setdefault(row["project_id"], chunk_id)
+    return found
 
 
 class AllowedChunks:
@@ -177,8 +344,11 @@ def _hits(
     best_chunk: dict[str, int],
     chunk_rows: dict[int, dict],
     query: str | None,
+    judged: dict[str, Judgement] | None = None,
 ) -> list[SearchHit]:
-    cards = catalog.cards([project_id for project_id, _ in ranked])
+    ids = [project_id for project_id, _ in ranked]
+    cards = catalog.cards(ids)
+    successes = success_lines(catalog.db, ids)
     hits = []
     for project_id, score in ranked:
         card = cards.get(project_id)
@@ -186,7 +356,9 @@ def _hits(
             continue
         chunk = chunk_rows.get(best_chunk.get(project_id, -1))
         kind = chunk["kind"] if chunk else "profile"
-        body = chunk["body"] if chunk else (card["summary"] or "")
+        # The profile passage only lists names: the card shows the project's summary instead.
+        body = chunk["body"] if chunk and kind != "profile" else (card["summary"] or "")
+        judgement = (judged or {}).get(project_id)
         hits.append(
             SearchHit(
                 id=project_id,
@@ -207,6 +379,11 @@ def _hits(
                 summary=card["summary"],
                 period=card["period"],
                 status=card["status"],
+                level=judgement.level if judgement else "",
+                relevance=judgement.relevance if judgement else 0.0,
+                weak=judgement.weak if judgement else False,
+                success=successes.get(project_id) if kind != "special" else None,  # else the snippet says it
+                contact_links=contact_links(card["contact"]),
             )
         )
     return hits

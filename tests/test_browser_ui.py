@@ -46,7 +46,7 @@ def test_an_idea_finds_the_comparable_project_first(page):
     search_for(page, IDEA)
     assert result_titles(page)[0] == SPRACHCAFE_TITLE
     assert page.locator("#trefferliste .card").first.locator("mark").count() > 0
-    assert "passt bei:" in page.locator("#trefferliste .card").first.inner_text()
+    assert "passt wegen:" in page.locator("#trefferliste .card").first.inner_text()
     page.evaluate("window.scrollTo(0, document.getElementById('ergebnis-titel').offsetTop - 200)")
     screenshot(page, "suche-ergebnisse")
 

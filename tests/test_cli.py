@@ -96,14 +96,29 @@ def test_eval_reports_metrics(data_dir, tmp_path):
         + json.dumps(
             {"query": "help with job applications", "lang": "en", "relevant": {"jobpaten-sindelfingen": 2}}
         )
+        + "\n"
+        + json.dumps({"query": "?!.,;:", "lang": "de", "relevant": {}})
         + "\n",
         encoding="utf-8",
     )
     # the English query finds the German project only through the real (multilingual) model
     report = json.loads(run(data, "eval", str(queries), "--k", "5", "--json", real_model=True).output)
-    assert report["overall"]["queries"] == 2
-    assert report["overall"]["mrr@5"] == 1.0
+    assert report["overall"]["queries"] == 2 and report["overall"]["out_of_scope_queries"] == 1
+    assert report["overall"]["mrr@5"] == [1.0, 1.0, 1.0]  # value and bootstrap interval
+    assert report["overall"]["out_of_scope_empty"] == [1.0, 1.0, 1.0]
     assert set(report["by_language"]) == {"de", "en"}
+    table = run(data, "eval", str(queries), "--k", "5", real_model=True).output
+    assert "OOS empty" in table and "same-town top3" in table
+
+
+@pytest.mark.model
+def test_search_prints_nothing_for_a_question_the_collection_cannot_answer(data_dir):
+    data, inputs = data_dir
+    run(data, "ingest", str(inputs), real_model=True)
+    assert json.loads(run(data, "search", "?!.,;:", "--json", real_model=True).output) == []
+    assert "nichts Passendes gefunden" in run(data, "search", "?!.,;:", real_model=True).output
+    weak = json.loads(run(data, "search", "?!.,;:", "--all", "--json", real_model=True).output)
+    assert weak and all(hit["weak"] and hit["level"] == "schwach" for hit in weak)
 
 
 def test_every_command_is_documented_in_the_readme():

@@ -63,13 +63,16 @@ def test_a_hard_cross_language_case_stays_in_the_first_five(sample_kb: Knowledge
 def test_result_carries_matched_section_and_highlighted_snippet(sample_kb: KnowledgeBase):
     hit = sample_kb.search("Sprachmittler für Gespräche beim Arzt", k=3)[0]
     assert hit.id == "brueckenworte"
+    # a section name a citizen understands, never the profile passage ("Steckbrief")
     assert hit.matched_section in {
-        "Herangehensweise",
-        "Zusammenarbeit mit Netzwerkpartnern",
-        "Mehrwert",
-        "Besonderheiten",
-        "Steckbrief",
+        "So gehen sie vor",
+        "Mit wem sie zusammenarbeiten",
+        "Was es bringt",
+        "Was es besonders macht",
     }
+    assert hit.matched_kind != "profile"
+    assert hit.level in {"sehr ähnlich", "ähnlich"} and 0 < hit.relevance <= 1
+    assert {link["href"].split(":")[0] for link in hit.contact_links} == {"mailto", "tel"}
     assert "<mark>" in hit.snippet
     assert (hit.area, hit.town, hit.source) == ("Gesundheit", "Böblingen", "18-brueckenworte.md")
     assert hit.organisation == "Netzwerk Sprachbrücke Kreis Böblingen e.V."
@@ -94,7 +97,8 @@ def test_filters_apply_before_ranking(quick_kb: KnowledgeBase, filters, check):
     # counted apart from the filter code: every project, checked field by field
     passing = [p for p in quick_kb.projects() if check(SimpleNamespace(**p))]
     assert passing, "the sample collection has projects for this filter"
-    hits = quick_kb.search("Dolmetscher beim Arzt", k=5, filters=Filters(**filters))
+    # include_weak: the relevance floor is not what this test is about
+    hits = quick_kb.search("Dolmetscher beim Arzt", k=5, filters=Filters(**filters), include_weak=True)
     assert all(check(h) for h in hits)
     # still top-k (or all that pass) although the unfiltered top results lie elsewhere
     assert len(hits) == min(5, len(passing))
@@ -146,3 +150,48 @@ def test_partners_for_a_project_and_by_town(sample_kb: KnowledgeBase):
     assert by_project
     in_town = sample_kb.partners("Arbeit und Ausbildung", k=10, town="Leonberg")
     assert in_town and all("Leonberg" in p.towns for p in in_town)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?!.,;:",
+        "Bundesliga Tabelle",
+        "результати футболу",
+        "مواعيد القطار إلى شتوتغارت",
+        "how to get a fishing licence",
+    ],
+)
+def test_a_question_the_collection_cannot_answer_gets_nothing(sample_kb: KnowledgeBase, query: str):
+    outcome = sample_kb.find(query, k=10)
+    assert outcome.hits == []
+    nearest = sample_kb.find(query, k=10, include_weak=True).hits
+    assert len(nearest) == 10 and all(hit.weak and hit.level == "schwach" for hit in nearest)
+
+
+def test_a_town_in_the_query_is_a_place_not_the_topic(sample_kb: KnowledgeBase):
+    query = "Wir sind ein Sportverein in Herrenberg und wollen geflüchtete Jugendliche über Fußball in den Verein holen."
+    outcome = sample_kb.find(query, k=10)
+    assert outcome.topic.startswith("Wir sind ein Sportverein und wollen")
+    assert outcome.hits[0].id == "maedchen-am-ball"
+    assert sum(hit.town == "Herrenberg" for hit in outcome.hits[:5]) <= 1
+    (offer,) = outcome.places
+    in_town = sample_kb.find(query, k=50, filters=Filters(town="Herrenberg"))
+    assert offer.town == "Herrenberg" and offer.count == len(in_town.hits) > 0
+    # the same in Turkish, with the town inflected
+    turkish = sample_kb.find(
+        "Holzgerlingen'de bir spor kulübüyüz, mülteci gençleri futbolla kulübe kazandırmak istiyoruz"
+    )
+    assert turkish.hits[0].id == "maedchen-am-ball" and [p.town for p in turkish.places] == ["Holzgerlingen"]
+
+
+def test_snippet_never_marks_only_the_town(sample_kb: KnowledgeBase):
+    for hit in sample_kb.search("Hausaufgabenhilfe in Herrenberg", k=5):
+        assert "<mark>Herrenberg</mark>" not in hit.snippet
+        assert hit.matched_kind != "profile"
+
+
+def test_a_long_query_is_cut_and_says_so(sample_kb: KnowledgeBase):
+    outcome = sample_kb.find("Hausaufgabenhilfe für Kinder " + "und noch mehr Worte " * 100)
+    assert outcome.truncated and len(outcome.query) <= 1000
+    assert outcome.hits and not sample_kb.find("Hausaufgabenhilfe für Kinder").truncated

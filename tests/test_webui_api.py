@@ -28,6 +28,11 @@ SEARCH_KEYS = {
     "summary",
     "period",
     "status",
+    "level",
+    "relevance",
+    "weak",
+    "success",
+    "contact_links",
 }
 PROJECT_ID = "kaffee-kuchen-konjunktiv"
 
@@ -132,6 +137,8 @@ class FailingKnowledgeBase:
 
     def search(self, *args, **kwargs):
         raise RuntimeError("geheimes-internes-detail")
+
+    find = search
 
 
 def test_server_error_is_json_500_without_internals(quick_kb):

@@ -38,7 +38,8 @@ def test_search_shows_the_fitting_project_first_with_section_and_highlight(model
     html = model_client.get("/", query_string={"q": SPRACHCAFE}).get_data(as_text=True)
     assert titles(html)[0] == sample_kb.project(SPRACHCAFE_ID)["title"]
     first_card = html[html.index('id="treffer-1"') : html.index('id="treffer-2"')]
-    assert "passt bei: <strong>" in first_card
+    assert "passt wegen: <strong>" in first_card
+    assert 'href="mailto:' in first_card and "Was es besonders macht:" in first_card
     assert "<mark>" in first_card
     assert "<dt>Träger</dt><dd>Freundeskreis Brückenschlag Herrenberg e.V.</dd>" in first_card
     assert f'name="ids" value="{SPRACHCAFE_ID}"' in html
@@ -71,7 +72,7 @@ def test_filter_without_query_lists_every_project_of_that_area(client, quick_kb)
 
 def test_no_result_page_suggests_dropping_the_filters(client):
     html = client.get("/", query_string={"q": "Sprachcafé", "town": "Atlantis"}).get_data(as_text=True)
-    assert "Keine passenden Projekte gefunden" in html
+    assert "Dazu haben wir in der Sammlung nichts Passendes gefunden" in html
     assert 'href="/?q=Sprachcaf%C3%A9">Ohne Eingrenzung noch einmal suchen' in html
 
 
@@ -242,7 +243,7 @@ def test_an_empty_collection_explains_how_to_fill_it(quick_kb, tmp_path):
             response = client.get(url)
             assert response.status_code == 200
         assert "Es sind noch keine Projekte eingelesen." in client.get("/").get_data(as_text=True)
-        assert "Keine passenden Projekte gefunden" in client.get("/?q=Sprachcafé").get_data(as_text=True)
+        assert "nichts Passendes gefunden" in client.get("/?q=Sprachcafé").get_data(as_text=True)
         assert client.get("/api/search?q=Sprachcafé").get_json()["results"] == []
     finally:
         empty.close()

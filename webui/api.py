@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
 
-from kb.input_limits import bounded_query, whole_number
+from kb.input_limits import bounded_query, was_cut, whole_number
 from webui.openapi import openapi_document
-from webui.request_parsing import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb, public_project
+from webui.request_parsing import (
+    DEFAULT_RESULTS,
+    MAX_RESULTS,
+    SearchRequest,
+    current_kb,
+    public_project,
+    wants_all,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -33,9 +40,26 @@ def search():
     query = _required_query()
     k = _result_count()
     wanted = SearchRequest.from_args()
-    hits = current_kb().search(query, k=k, filters=wanted.filters)
+    outcome = current_kb().find(query, k=k, filters=wanted.filters, include_weak=wants_all())
     return jsonify(
-        {"query": query, "filters": wanted.filters.as_dict(), "results": [hit.to_dict() for hit in hits]}
+        {
+            "query": outcome.query,
+            "topic": outcome.topic,
+            "truncated": outcome.truncated or was_cut(request.args.get("q", "")),
+            "filters": wanted.filters.as_dict(),
+            "results": [hit.to_dict() for hit in outcome.hits],
+            "weak_hidden": outcome.weak_hidden,
+            "places": [
+                {
+                    "town": offer.town,
+                    "count": offer.count,
+                    "url": url_for(
+                        "search.start", q=query, **{**wanted.filters.as_dict(), "town": offer.town}
+                    ),
+                }
+                for offer in outcome.places
+            ],
+        }
     )
 
 

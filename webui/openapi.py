@@ -75,6 +75,21 @@ SCHEMAS = {
             "page_end": INT_OR_NULL,
             "contact": STRING_OR_NULL,
             "summary": STRING_OR_NULL,
+            "level": {"type": "string", "enum": ["sehr ähnlich", "ähnlich", "entfernt", "schwach", ""]},
+            "relevance": {"type": "number", "description": "0..1, calibrated against counter-passages"},
+            "weak": {"type": "boolean", "description": "below the relevance floor (listed only with all=1)"},
+            "success": {**STRING_OR_NULL, "description": "one line of what made the project work"},
+            "contact_links": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "kind": {"type": "string", "enum": ["email", "phone"]},
+                        "text": {"type": "string"},
+                        "href": {"type": "string"},
+                    },
+                },
+            },
             "period": STRING_OR_NULL,
             "status": {
                 "type": "string",
@@ -193,16 +208,42 @@ def _paths() -> dict:
             "get": {
                 "summary": "Projects ranked for an idea or question (any language)",
                 "operationId": "search",
-                "parameters": [_query("q", "the idea or question", required=True), count, *FILTERS],
+                "parameters": [
+                    _query("q", "the idea or question (the first 1,000 characters are used)", required=True),
+                    count,
+                    *FILTERS,
+                    _query("all", "1: also the nearest projects below the relevance floor, marked weak"),
+                ],
                 "responses": {
                     "200": _ok(
-                        "ranked projects",
+                        "ranked projects above the relevance floor: [] for a question the collection cannot answer",
                         {
                             "type": "object",
                             "properties": {
-                                "query": {"type": "string"},
+                                "query": {"type": "string", "description": "the query as used (cut)"},
+                                "topic": {
+                                    "type": "string",
+                                    "description": "the query without its town names",
+                                },
+                                "truncated": {"type": "boolean"},
                                 "filters": {"type": "object"},
                                 "results": hits,
+                                "weak_hidden": {
+                                    "type": "integer",
+                                    "description": "nearest projects below the floor",
+                                },
+                                "places": {
+                                    "type": "array",
+                                    "description": "towns named in the query, offered as a filter",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "town": {"type": "string"},
+                                            "count": {"type": "integer"},
+                                            "url": {"type": "string"},
+                                        },
+                                    },
+                                },
                             },
                         },
                     ),

@@ -41,6 +41,11 @@ class SearchRequest:
         raise AttributeError(name)
 
 
+def wants_all() -> bool:
+    """`all=1`: also list the nearest projects below the relevance floor, marked weak."""
+    return request.args.get("all", "").strip().lower() in ("1", "true", "ja", "yes")
+
+
 def public_project(project: dict) -> dict:
     """A project as shown to visitors: without the server's file path of its source."""
     shown = dict(project)

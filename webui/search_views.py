@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
-from kb.input_limits import bounded_query
+from kb.input_limits import MAX_QUERY_CHARS, bounded_query, was_cut
 from webui.answer_text import compose_answer
-from webui.request_parsing import DEFAULT_RESULTS, SearchRequest, browse, current_kb
+from webui.request_parsing import DEFAULT_RESULTS, SearchRequest, browse, current_kb, wants_all
 
 bp = Blueprint("search", __name__)
 
@@ -24,12 +24,21 @@ MAX_ANSWER_PROJECTS = 20
 def start():
     search = SearchRequest.from_args()
     kb = current_kb()
-    hits = kb.search(search.query, k=DEFAULT_RESULTS, filters=search.filters) if search.query else []
+    show_all = wants_all()
+    outcome = (
+        kb.find(search.query, k=DEFAULT_RESULTS, filters=search.filters, include_weak=show_all)
+        if search.query
+        else None
+    )
     listed = browse(search.filters) if not search.query and search.has_filter else []
     return render_template(
         "search/start.html",
         search=search,
-        hits=hits,
+        outcome=outcome,
+        hits=outcome.hits if outcome else [],
+        show_all=show_all,
+        max_query_chars=MAX_QUERY_CHARS,
+        truncated=was_cut(request.args.get("q", "")),
         listed=listed,
         facets=kb.facets(),
         examples=EXAMPLE_QUERIES,
