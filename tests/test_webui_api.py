@@ -173,5 +173,5 @@ def test_openapi_describes_exactly_the_api_routes(client, read_app):
 def test_records_keep_their_own_key_order(client):
     # Flask sorts keys unless told not to: a result starts with id, title and score, not "area"
     body = client.get("/api/search", query_string={"q": "Sprachcafé", "k": "1"}).get_json()
-    assert list(body) == ["query", "filters", "results"]
+    assert list(body) == ["query", "topic", "truncated", "filters", "results", "weak_hidden", "places"]
     assert list(body["results"][0])[:3] == ["id", "title", "score"]
