@@ -51,8 +51,15 @@ class IngestReport:
         return any(outcome.status in ("failed", "partial") for outcome in self.files)
 
     def parse_reports(self) -> list[dict]:
-        """Every file's parse report, in the order the files were read (`kb ingest --report`)."""
-        return [outcome.report for outcome in self.files if outcome.report]
+        """Every file's parse report with its outcome, in the order the files were read (`kb ingest
+        --report`); a file that could not be read is listed with its errors and no projects."""
+        reports = []
+        for outcome in self.files:
+            if outcome.status == "skipped":
+                continue
+            base = outcome.report or {"file": outcome.path, "kind": "", "projects": [], "warnings": []}
+            reports.append({**base, "status": outcome.status, "errors": outcome.errors})
+        return reports
 
     def warning_summary(self, limit: int = 10) -> list[str]:
         """Short lines for the terminal: per file the number of warnings and the first few."""

@@ -150,8 +150,22 @@ def test_kb_ingest_prints_a_warning_summary_and_writes_the_whole_report(cli_data
     assert "gut.md:" not in result.output  # files without warnings stay quiet
     reports = json.loads(target.read_text(encoding="utf-8"))
     assert sorted(r["file"] for r in reports) == ["gut.md", "luecke.md"]
+    assert {r["status"] for r in reports} == {"ok"}
     lucke = next(r for r in reports if r["file"] == "luecke.md")
     assert lucke["projects"][0]["sections"] == ["approach"]
+
+
+def test_the_written_report_names_a_file_that_could_not_be_read(cli_data, tmp_path):
+    data, inputs = cli_data
+    (inputs / "kaputt.pdf").write_bytes(b"kein PDF")
+    target = tmp_path / "bericht.json"
+    result = run(data, "ingest", str(inputs), "--report", str(target))
+    assert result.exit_code == 1
+    broken = next(
+        r for r in json.loads(target.read_text(encoding="utf-8")) if r["file"].endswith("kaputt.pdf")
+    )
+    assert broken["status"] == "failed" and broken["projects"] == []
+    assert "not a readable PDF" in broken["errors"][0]
 
 
 def test_kb_report_prints_a_stored_sources_report_by_name_or_id(cli_data):
