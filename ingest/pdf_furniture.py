@@ -152,31 +152,23 @@ def split_captions(pages: list[list[TextLine]], body: float) -> int:
     return removed
 
 
-_BANDS = 64  # vertical strips of the page, for "the lowest text above this line" in linear time
+_LOOK_BACK = 200  # lines searched upwards for the text above a caption: bounds a page of thousands
 
 
 def _captions_on_page(lines: list[TextLine], text_top: float, body: float) -> set[int]:
     top = min(text_top, min(line.y0 for line in lines))
     left, right = min(line.x0 for line in lines), max(line.x1 for line in lines)
-    width = max(right - left, 1.0)
     by_top = sorted(lines, key=lambda item: item.y0)
     starts = Counter(round(line.x0) for line in lines)
     rows_by_baseline: dict[int, list[TextLine]] = {}
     for line in lines:
         rows_by_baseline.setdefault(round(line.baseline / 4), []).append(line)
-    lowest = [top] * _BANDS  # per strip: the lowest bottom of the text read so far
     caption: set[int] = set()
     for number, line in enumerate(by_top):
-        first = min(_BANDS - 1, int((line.x0 - left) / width * _BANDS))
-        last_band = min(_BANDS - 1, int((line.x1 - left) / width * _BANDS))
-        above = max(lowest[first : last_band + 1])
-        for band in range(first, last_band + 1):
-            lowest[band] = max(lowest[band], line.y1)
-        if id(line) in caption or line.bold or line.y0 - above < 3 * body:
+        if id(line) in caption or line.bold or not _looks_like_caption(line, left, right, body, starts):
             continue
-        if not _looks_like_caption(line, left, right, body, starts) or _has_neighbour(
-            line, rows_by_baseline, body
-        ):
+        above = _text_above(by_top, number, top)
+        if above is None or line.y0 - above < 3 * body or _has_neighbour(line, rows_by_baseline, body):
             continue
         caption.add(id(line))
         block, end = 1, line
@@ -188,6 +180,16 @@ def _captions_on_page(lines: list[TextLine], text_top: float, body: float) -> se
                 caption.add(id(following))
                 block, end = block + 1, following
     return caption
+
+
+def _text_above(by_top: list[TextLine], number: int, top: float) -> float | None:
+    """The bottom of the nearest text above by_top[number] in its width; `top` when there is none;
+    None when too many lines stand in between to tell."""
+    line = by_top[number]
+    for other in reversed(by_top[max(0, number - _LOOK_BACK) : number]):
+        if other.x0 < line.x1 and other.x1 > line.x0:
+            return other.y1
+    return top if number <= _LOOK_BACK else None
 
 
 def _has_neighbour(line: TextLine, rows_by_baseline: dict[int, list[TextLine]], body: float) -> bool:
