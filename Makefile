@@ -8,7 +8,7 @@ DATA_DIR ?= kb-data
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install system-deps demo test test-fast lint bench clean
+.PHONY: install system-deps demo test test-fast lint bench clean translations
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -49,6 +49,24 @@ lint: install
 bench: install
 	$(PY) bench/ingest.py
 	$(PY) bench/search.py
+
+# Interface translations: collect the strings marked with _() into the template, carry them into
+# the four catalogs (new strings arrive untranslated; tests/test_i18n.py names them), compile the
+# .mo files. The app also compiles a stale catalog at start, so this is only needed after editing.
+TRANSLATIONS := webui/translations
+LANGUAGES := en tr ar uk
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext --no-location --sort-output --no-wrap \
+		--project Praxisfinder -o $(TRANSLATIONS)/messages.pot webui
+	for lang in $(LANGUAGES); do \
+		if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(VENV)/bin/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete \
+				-i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+		else \
+			$(VENV)/bin/pybabel init --no-wrap -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+		fi; \
+	done
+	$(VENV)/bin/pybabel compile --statistics -d $(TRANSLATIONS)
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) samples/build

@@ -13,17 +13,17 @@ SPRACHCAFE_ID = "kaffee-kuchen-konjunktiv"
 
 def titles(html: str) -> list[str]:
     """Result titles in page order."""
-    return [unescape(t) for t in re.findall(r'<h3 id="treffer-\d+"><a href="[^"]+">([^<]+)</a>', html)]
+    return [unescape(t) for t in re.findall(r'<h3 id="treffer-\d+"[^>]*><a href="[^"]+">([^<]+)</a>', html)]
 
 
 def fact_values(html: str, label: str) -> list[str]:
-    return [unescape(v) for v in re.findall(rf"<dt>{label}</dt><dd>(?:<a [^>]+>)?([^<]+)", html)]
+    return [unescape(v) for v in re.findall(rf"<dt>{label}</dt><dd[^>]*>(?:<a [^>]+>)?([^<]+)", html)]
 
 
 def test_start_page_offers_form_filters_and_examples(client, quick_kb):
     html = client.get("/").get_data(as_text=True)
     assert '<label for="q">Beschreiben Sie Ihre Idee oder Frage</label>' in html
-    assert '<html lang="de">' in html
+    assert '<html lang="de" dir="ltr">' in html
     assert html.count('class="example-list"') == 1
     examples = re.findall(r'<li><a href="/\?q=([^"]+)"', html)
     assert len(examples) >= 3
@@ -38,10 +38,12 @@ def test_search_shows_the_fitting_project_first_with_section_and_highlight(model
     html = model_client.get("/", query_string={"q": SPRACHCAFE}).get_data(as_text=True)
     assert titles(html)[0] == sample_kb.project(SPRACHCAFE_ID)["title"]
     first_card = html[html.index('id="treffer-1"') : html.index('id="treffer-2"')]
-    assert "passt wegen: <strong>" in first_card
+    assert "passt wegen: <strong" in first_card
     assert 'href="mailto:' in first_card and "Was es besonders macht:" in first_card
     assert "<mark>" in first_card
-    assert "<dt>Träger</dt><dd>Freundeskreis Brückenschlag Herrenberg e.V.</dd>" in first_card
+    assert re.search(
+        r"<dt>Träger</dt><dd[^>]*>Freundeskreis Brückenschlag Herrenberg e\.V\.</dd>", first_card
+    )
     assert f'name="ids" value="{SPRACHCAFE_ID}"' in html
     assert 'action="/antwort"' in html
 
@@ -122,7 +124,7 @@ def test_unknown_project_and_organisation_give_a_german_404(client):
 def test_organisation_page_lists_its_projects(client, quick_kb):
     organisation = quick_kb.project(SPRACHCAFE_ID)["organisations"][0]
     html = unescape(client.get(f"/organisationen/{organisation['id']}").get_data(as_text=True))
-    assert f"<h1>{organisation['name']}</h1>" in html
+    assert re.search(rf"<h1[^>]*>{re.escape(organisation['name'])}</h1>", html)
     linked = re.findall(r'<a href="/projekte/([^"]+)">', html)
     assert SPRACHCAFE_ID in linked
     assert len(linked) == organisation["n_projects"]
@@ -135,7 +137,7 @@ def test_partner_finder_lists_organisations_with_their_projects(client, quick_kb
         )
     )
     expected = quick_kb.partners("Sprachcafé mit der Stadtbibliothek", k=10)
-    assert re.findall(r'<h3 id="org-\d+"><a href="/organisationen/([^"]+)">', html) == [
+    assert re.findall(r'<h3 id="org-\d+"[^>]*><a href="/organisationen/([^"]+)">', html) == [
         hit.id for hit in expected
     ]
     assert "(Träger" in html and "(Partner" in html
@@ -146,7 +148,7 @@ def test_partner_finder_town_filter(client, quick_kb):
     html = unescape(
         client.get("/partner", query_string={"q": "Deutsch lernen", "town": town}).get_data(as_text=True)
     )
-    towns = re.findall(r"Aktiv in: ([^<]+)</p>", html)
+    towns = re.findall(r"Aktiv in: (?:<bdi[^>]*>)?([^<]+)", html)
     assert towns and all(town in line.split(", ") for line in towns)
 
 
@@ -179,7 +181,7 @@ def test_answer_print_view_and_missing_projects(client):
         "/antwort", query_string={"ids": [SPRACHCAFE_ID, "gibt-es-nicht"], "druck": "1"}
     ).get_data(as_text=True)
     assert 'class="print-view"' in html
-    assert '<pre class="answer-print">Guten Tag,' in html
+    assert re.search(r'<pre class="answer-print"[^>]*>Guten Tag,', html)
     html = client.get("/antwort", query_string={"ids": [SPRACHCAFE_ID, "gibt-es-nicht"]}).get_data(
         as_text=True
     )

@@ -55,7 +55,7 @@ def test_stored_markup_in_a_project_is_escaped(admin_client):
     search = admin_client.get(
         "/", query_string={"q": "Lesenacht Taschenlampengeschichten Bücherei"}
     ).get_data(as_text=True)
-    project_id = re.search(r'<h3 id="treffer-1"><a href="/projekte/([^"]+)">', search).group(1)
+    project_id = re.search(r'<h3 id="treffer-1"[^>]*><a href="/projekte/([^"]+)">', search).group(1)
     assert "Lesenacht" in search.split('id="treffer-1"')[1][:200]
     pages = [
         search,

@@ -1,10 +1,11 @@
-"""The web UI: German server-rendered pages, a JSON API and an admin area over one KnowledgeBase."""
+"""The web UI: server-rendered pages in five languages, a JSON API and an admin area over one KnowledgeBase."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext
 
 from kb import KnowledgeBase, Settings
 from kb.catalog import ROLE_LABELS
@@ -15,6 +16,7 @@ from webui import (
     catalog_views,
     errors,
     export_views,
+    i18n,
     overview_views,
     search_views,
     security,
@@ -53,13 +55,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # records keep their own order (id, title, score first); JSON_SORT_KEYS is ignored since Flask 2.3
     app.json.sort_keys = False
     app.extensions[KB_EXTENSION] = knowledge_base
-    app.jinja_env.globals["role_labels"] = ROLE_LABELS  # every template names roles the same way
+    # Every template names roles the same way, in the interface language ("Träger" and "Partner"
+    # are in the catalogs through the templates that show them as headings).
+    app.jinja_env.globals["role_labels"] = {role: lazy_gettext(label) for role, label in ROLE_LABELS.items()}
 
     security.init_app(app)
+    i18n.init_app(app)
     errors.init_app(app)
-    # _() and ngettext() in templates; until catalogs are configured they return the German text.
-    app.jinja_env.add_extension("jinja2.ext.i18n")
-    app.jinja_env.install_null_translations(newstyle=True)
     blueprints = (
         search_views.bp,
         catalog_views.bp,

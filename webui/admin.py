@@ -9,6 +9,7 @@ from functools import wraps
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from ingest import SUFFIX_KINDS
 from webui.login_throttle import LoginThrottle
@@ -19,11 +20,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 THROTTLE_EXTENSION = "praxisfinder_login_throttle"
 STATUS_LABELS = {
-    "ok": "eingelesen",
-    "partial": "teilweise eingelesen",
-    "unchanged": "unverändert, war schon vorhanden",
-    "failed": "nicht eingelesen",
-    "skipped": "übersprungen",
+    "ok": lazy_gettext("eingelesen"),
+    "partial": lazy_gettext("teilweise eingelesen"),
+    "unchanged": lazy_gettext("unverändert, war schon vorhanden"),
+    "failed": lazy_gettext("nicht eingelesen"),
+    "skipped": lazy_gettext("übersprungen"),
 }
 ACCEPTED_SUFFIXES = ",".join(SUFFIX_KINDS)  # what the file picker offers: what ingest reads
 
@@ -62,9 +63,9 @@ def admin_post(view):
     @wraps(view)
     def guarded(*args, **kwargs):
         if _password() is None:
-            abort(404, description="Der Verwaltungsbereich ist ausgeschaltet.")
+            abort(404, description=gettext("Der Verwaltungsbereich ist ausgeschaltet."))
         if not is_logged_in():
-            abort(403, description="Bitte melden Sie sich zuerst im Verwaltungsbereich an.")
+            abort(403, description=gettext("Bitte melden Sie sich zuerst im Verwaltungsbereich an."))
         check_csrf()
         return view(*args, **kwargs)
 
@@ -96,7 +97,7 @@ def _render_dashboard(outcomes: list | None = None) -> str:
 def login():
     password = _password()
     if password is None:
-        abort(404, description="Der Verwaltungsbereich ist ausgeschaltet.")
+        abort(404, description=gettext("Der Verwaltungsbereich ist ausgeschaltet."))
     check_csrf()
     throttle: LoginThrottle = current_app.extensions[THROTTLE_EXTENSION]
     client = request.remote_addr or "unknown"
@@ -126,7 +127,7 @@ def _minutes(seconds: float) -> int:
 def logout():
     check_csrf()
     session.clear()
-    flash("Sie sind abgemeldet.")
+    flash(gettext("Sie sind abgemeldet."))
     return redirect(url_for("admin.dashboard"))
 
 
@@ -135,7 +136,7 @@ def logout():
 def upload():
     files = [f for f in request.files.getlist("file") if f and f.filename]
     if not files:
-        flash("Bitte wählen Sie mindestens eine Datei aus.")
+        flash(gettext("Bitte wählen Sie mindestens eine Datei aus."))
         return redirect(url_for("admin.dashboard"))
     url = request.form.get("url", "").strip() or None
     if url and len(files) > 1:
@@ -180,9 +181,16 @@ def delete_source(source_id: int):
     kb = current_kb()
     source = kb.source(source_id)
     if source is None:
-        abort(404, description="Diese Quelle gibt es nicht (mehr).")
+        abort(404, description=gettext("Diese Quelle gibt es nicht (mehr)."))
     removed = kb.delete_source(source_id)
-    flash(f"„{source['name']}“ wurde gelöscht, mit {removed} Projekt(en).")
+    flash(
+        ngettext(
+            "„%(name)s“ wurde gelöscht, mit %(num)d Projekt.",
+            "„%(name)s“ wurde gelöscht, mit %(num)d Projekten.",
+            removed,
+            name=source["name"],
+        )
+    )
     return redirect(url_for("admin.dashboard"))
 
 
@@ -190,8 +198,13 @@ def delete_source(source_id: int):
 @admin_post
 def rebuild_index():
     report = current_kb().index(rebuild=True)
+    # The notes come from the knowledge base and stay German.
     flash(
-        f"Suchindex neu aufgebaut: {report.added} Textabschnitte aufgenommen, "
-        f"{report.embedded} davon neu berechnet." + "".join(f" {note}" for note in report.notes)
+        gettext(
+            "Suchindex neu aufgebaut: %(added)d Textabschnitte aufgenommen, %(embedded)d davon neu berechnet.",
+            added=report.added,
+            embedded=report.embedded,
+        )
+        + "".join(f" {note}" for note in report.notes)
     )
     return redirect(url_for("admin.dashboard"))

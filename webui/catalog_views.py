@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, abort, render_template, send_file
+from flask_babel import gettext
 
 from webui.request_parsing import current_kb, public_project
 
@@ -30,7 +31,9 @@ def project(project_id: str):
     if found is None:
         abort(
             404,
-            description="Dieses Projekt gibt es nicht (mehr). Vielleicht wurde es umbenannt — suchen Sie es auf der Startseite.",
+            description=gettext(
+                "Dieses Projekt gibt es nicht (mehr). Vielleicht wurde es umbenannt — suchen Sie es auf der Startseite."
+            ),
         )
     source = found.get("source") or {}
     return render_template(
@@ -45,7 +48,7 @@ def project(project_id: str):
 def organisation(organisation_id: str):
     found = current_kb().organisation(organisation_id)
     if found is None:
-        abort(404, description="Diese Organisation ist nicht (mehr) in der Sammlung.")
+        abort(404, description=gettext("Diese Organisation ist nicht (mehr) in der Sammlung."))
     return render_template("catalog/organisation.html", organisation=found)
 
 
@@ -66,7 +69,7 @@ def source_file(source_id: int):
     source = current_kb().source(source_id)
     path = _servable_path(source or {})
     if path is None:
-        abort(404, description="Das Originaldokument liegt hier nicht vor.")
+        abort(404, description=gettext("Das Originaldokument liegt hier nicht vor."))
     return send_file(
         path, mimetype=SERVABLE_KINDS[source["kind"]], download_name=source["name"], max_age=3600
     )

@@ -1,27 +1,40 @@
-"""Error answers in one place: a JSON shape for every /api/ error, a German page for everything else."""
+"""Error answers in one place: a JSON shape for every /api/ error, a page in the interface language for everything else."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
 from webui.request_parsing import current_kb
 
 PAGE_TEXTS = {
     400: (
-        "Anfrage nicht verständlich",
-        "Die Anfrage war unvollständig. Bitte gehen Sie zurück und versuchen Sie es noch einmal.",
+        lazy_gettext("Anfrage nicht verständlich"),
+        lazy_gettext(
+            "Die Anfrage war unvollständig. Bitte gehen Sie zurück und versuchen Sie es noch einmal."
+        ),
     ),
-    403: ("Kein Zugriff", "Diese Aktion ist hier nicht erlaubt."),
+    403: (lazy_gettext("Kein Zugriff"), lazy_gettext("Diese Aktion ist hier nicht erlaubt.")),
     404: (
-        "Seite nicht gefunden",
-        "Diese Seite gibt es nicht (mehr). Vielleicht hilft die Suche auf der Startseite weiter.",
+        lazy_gettext("Seite nicht gefunden"),
+        lazy_gettext(
+            "Diese Seite gibt es nicht (mehr). Vielleicht hilft die Suche auf der Startseite weiter."
+        ),
     ),
-    405: ("Aktion nicht möglich", "Diese Adresse kann so nicht aufgerufen werden."),
-    413: ("Zu groß", "Die gesendeten Daten sind zu groß."),
-    500: ("Ein Fehler ist aufgetreten", "Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal."),
+    405: (
+        lazy_gettext("Aktion nicht möglich"),
+        lazy_gettext("Diese Adresse kann so nicht aufgerufen werden."),
+    ),
+    413: (lazy_gettext("Zu groß"), lazy_gettext("Die gesendeten Daten sind zu groß.")),
+    500: (
+        lazy_gettext("Ein Fehler ist aufgetreten"),
+        lazy_gettext("Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal."),
+    ),
 }
-CSRF_TEXT = "Das Formular war abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal."
+CSRF_TEXT = lazy_gettext(
+    "Das Formular war abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal."
+)
 
 
 def api_error(status: int, message: str) -> Response:
@@ -40,14 +53,19 @@ def _custom_description(error: HTTPException) -> str | None:
 def _page_text(error: HTTPException) -> tuple[str, str]:
     status = error.code or 500
     title, text = PAGE_TEXTS.get(status, (error.name, PAGE_TEXTS[400][1]))
+    title, text = str(title), str(text)
     custom = _custom_description(error)
     if custom == "csrf":
-        text = CSRF_TEXT
+        text = str(CSRF_TEXT)
     elif custom:
         text = custom
     if status == 413:
-        limit_mb = current_kb().settings.max_upload_mb
-        text = f"Die gesendeten Daten sind zu groß: höchstens {limit_mb:g} MB auf einmal. Laden Sie große Dateien bitte einzeln hoch."
+        limit_mb = f"{current_kb().settings.max_upload_mb:g}"
+        text = gettext(
+            "Die gesendeten Daten sind zu groß: höchstens %(mb)s MB auf einmal. "
+            "Laden Sie große Dateien bitte einzeln hoch.",
+            mb=limit_mb,
+        )
     return title, text
 
 

@@ -9,7 +9,8 @@
       if (!target) { return; }
       button.hidden = false;
       button.addEventListener("click", function () {
-        var done = function () { if (status) { status.textContent = "Der Text ist kopiert. Sie können ihn jetzt einfügen."; } };
+        // The message comes from the page, in the interface language.
+        var done = function () { if (status) { status.textContent = status.getAttribute("data-copied"); } };
         if (navigator.clipboard && window.isSecureContext) {
           navigator.clipboard.writeText(target.value).then(done, function () { selectAndCopy(target, done); });
         } else {

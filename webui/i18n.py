@@ -1,0 +1,126 @@
+"""The interface language: `?lang=` chooses it, a cookie remembers it, German is the default.
+
+The gettext catalogs are the .po files under webui/translations (written by us, plain language).
+Compiled .mo files are build products and not kept in git: the app compiles a catalog at start
+when its .mo is missing or older than its .po, so a fresh clone, `make demo`, `make test` and a
+plain `pytest` all serve the current translations; `make translations` does the same by hand
+after extracting new strings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import urlencode
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask, Response, request
+from flask_babel import Babel, get_locale, lazy_gettext
+from markupsafe import Markup
+
+log = logging.getLogger(__name__)
+
+# Each language named in itself, as a switch must show it to someone who cannot read German.
+LANGUAGES = {"de": "Deutsch", "en": "English", "tr": "Türkçe", "ar": "العربية", "uk": "Українська"}
+DEFAULT_LANGUAGE = "de"
+# The same languages named in the interface language, e.g. for "(Türkisch)" after an example query.
+LANGUAGE_NAMES = {
+    "de": lazy_gettext("Deutsch"),
+    "en": lazy_gettext("Englisch"),
+    "tr": lazy_gettext("Türkisch"),
+    "ar": lazy_gettext("Arabisch"),
+    "uk": lazy_gettext("Ukrainisch"),
+}
+RIGHT_TO_LEFT = frozenset({"ar"})
+LANGUAGE_COOKIE = "praxisfinder_lang"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+
+def select_language() -> str:
+    """The language of this request: ?lang=xx, else the remembered one, else German."""
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        return asked
+    remembered = request.cookies.get(LANGUAGE_COOKIE, "")
+    return remembered if remembered in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return str(locale) if locale is not None else DEFAULT_LANGUAGE
+
+
+def text_direction(language: str) -> str:
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
+def language_url(language: str) -> str:
+    """This page (path and query) in another language."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    return request.path + "?" + urlencode([*args, ("lang", language)])
+
+
+def user_text(text: str) -> Markup:
+    """Text someone typed or uploaded, isolated so its own direction cannot reorder the sentence around it."""
+    return Markup('<bdi dir="auto">{}</bdi>').format(text)
+
+
+def code_text(text: str) -> Markup:
+    return Markup("<code>{}</code>").format(text)
+
+
+def _remember_language(response: Response) -> Response:
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != asked:
+        response.set_cookie(
+            LANGUAGE_COOKIE, asked, max_age=LANGUAGE_COOKIE_SECONDS, samesite="Lax", httponly=True
+        )
+    # The same address answers in the cookie's language: caches must keep the answers apart.
+    response.vary.add("Cookie")
+    return response
+
+
+def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
+    """Compile every messages.po whose .mo is missing or older; returns the .mo files written."""
+    written = []
+    for po_path in sorted(directory.glob("*/LC_MESSAGES/messages.po")):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parts[-3])
+        try:
+            # Written beside and renamed, so a second process starting at once never reads half a file.
+            with tempfile.NamedTemporaryFile(dir=mo_path.parent, suffix=".tmp", delete=False) as handle:
+                write_mo(handle, catalog)
+            os.replace(handle.name, mo_path)
+        except OSError as error:
+            log.warning("%s: cannot write the compiled catalog (%s); run `make translations`", mo_path, error)
+            continue
+        written.append(mo_path)
+    return written
+
+
+def init_app(app: Flask) -> None:
+    compile_catalogs()
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS_DIR))
+    Babel(app, locale_selector=select_language)
+    app.after_request(_remember_language)
+
+    @app.context_processor
+    def _language_context() -> dict:
+        language = current_language()
+        return {
+            "lang": language,
+            "text_dir": text_direction(language),
+            "languages": LANGUAGES,
+            "language_url": language_url,
+            "language_names": LANGUAGE_NAMES,
+            "user_text": user_text,
+            "code_text": code_text,
+        }
