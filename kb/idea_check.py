@@ -59,10 +59,26 @@ class IdeaReport:
     checklist: list[Criterion]
     fund_name: str
     in_county: bool = field(default=False)
+    collection_size: int = 0
+
+
+# The search's own level words, where the search gives them, mapped to the codes the page words.
+SEARCH_LEVELS = {
+    "sehr ähnlich": "very_similar",
+    "ähnlich": "similar",
+    "entfernt": "distant",
+    "schwach": "distant",
+}
 
 
 def similarity_level(score: float) -> str:
     return next(name for name, floor in LEVELS if score >= floor)
+
+
+def hit_level(hit: SearchHit) -> str:
+    """The search's level for this hit when it gives one, else one from the score (LEVELS)."""
+    given = SEARCH_LEVELS.get(getattr(hit, "level", "") or "")
+    return given or similarity_level(hit.score)
 
 
 def first_sentences(text: str, limit: int = MAX_STRENGTH_CHARS) -> str:
@@ -82,11 +98,12 @@ def check(
     partners: Callable[..., list[PartnerHit]],
     rules: FundRules,
     county: County,
+    collection_size: int = 0,
 ) -> IdeaReport:
     """Everything the Ideen-Check page shows, from the knowledge base's search, project and partner calls."""
     checklist = check_idea(rules, county, idea.text, idea.town, idea.amount, idea.months, idea.organisation)
     if not idea.text:
-        return IdeaReport(idea, [], None, [], [], checklist, rules.name)
+        return IdeaReport(idea, [], None, [], [], checklist, rules.name, collection_size=collection_size)
     hits = search(idea.text, k=NEAR_COUNT)
     closest = [_closest(hit, project) for hit in hits[:CLOSEST_COUNT]]
     # "Already in your town" means among the nearest in the whole county, not merely the best a
@@ -95,7 +112,7 @@ def check(
     same_town = [
         _closest(hit, project)
         for hit in hits
-        if key and hit.town and town_key(hit.town) == key and similarity_level(hit.score) != "distant"
+        if key and hit.town and town_key(hit.town) == key and hit_level(hit) != "distant"
     ][:3]
     found_partners = partners(idea.text, k=PARTNER_COUNT)
     # Organisations already active in the idea's town are the first to talk to.
@@ -109,6 +126,7 @@ def check(
         checklist=checklist,
         fund_name=rules.name,
         in_county=county.find(idea.town) is not None,
+        collection_size=collection_size,
     )
 
 
@@ -120,4 +138,4 @@ def _closest(hit: SearchHit, project: Callable[[str], dict | None]) -> ClosestPr
         for section in full.get("sections", [])
         if section["kind"] == kind and section["text"].strip()
     ]
-    return ClosestProject(hit, similarity_level(hit.score), strengths[:2])
+    return ClosestProject(hit, hit_level(hit), strengths[:2])

@@ -234,7 +234,8 @@ class KnowledgeBase:
 
     def idea_check(self, idea: Idea) -> IdeaReport:
         """An idea against the collection (closest projects, same town, partners) and the fund rules."""
-        return check_idea(idea, self.search, self.project, self.partners, self.fund_rules, self.county)
+        size = len(self.catalog.project_ids())
+        return check_idea(idea, self.search, self.project, self.partners, self.fund_rules, self.county, size)
 
     def source_report(self, source: str | int) -> tuple[dict, dict | None]:
         """(the source, its parse report) for a source id, file name or path; KeyError when unknown.

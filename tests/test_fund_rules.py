@@ -218,3 +218,80 @@ def test_a_broken_rules_file_is_named(tmp_path: Path, text):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(FundRulesError, match="regeln.toml"):
         load_fund_rules(path)
+
+
+# ---- the Ideen-Check around the fund check (search, project and partner calls given) ----------
+def _hit(project_id: str, score: float, town: str, level: str = ""):
+    from dataclasses import MISSING, fields
+
+    from kb.search import SearchHit
+
+    required = {
+        f.name: None for f in fields(SearchHit) if f.default is MISSING and f.default_factory is MISSING
+    }
+    values = {**required, "id": project_id, "title": project_id.title(), "score": score, "town": town}
+    values.update(target_groups=[], snippet="", matched_section="", matched_kind="approach", source="x.md")
+    hit = SearchHit(**{k: v for k, v in values.items() if k in {f.name for f in fields(SearchHit)}})
+    if level:
+        hit.level = level
+    return hit
+
+
+def _check(idea, hits, partner_hits=()):
+    from kb.idea_check import check
+
+    def search(text, k=10, **_):
+        return hits[:k]
+
+    def project(project_id):
+        return {"sections": [{"kind": "value", "name": "Mehrwert", "text": f"{project_id} hilft. Sehr."}]}
+
+    return check(
+        idea, search, project, lambda text, k=6: list(partner_hits), RULES, COUNTY, collection_size=50
+    )
+
+
+def test_idea_check_levels_same_town_and_partners():
+    from kb.idea_check import Idea
+    from kb.search import PartnerHit
+
+    hits = [
+        _hit("a", 1.35, "Leonberg"),
+        _hit("b", 1.28, "Herrenberg"),
+        _hit("c", 1.25, "Herrenberg"),
+        _hit("d", 1.10, "Herrenberg"),  # distant: not "already in your town"
+    ]
+    partners = [
+        PartnerHit("p1", "Verein Leonberg", 1.0, ["Leonberg"]),
+        PartnerHit("p2", "Treff", 0.5, ["Herrenberg"]),
+    ]
+    report = _check(Idea.typed(text="Sprachcafé", town="herrenberg"), hits, partners)
+    assert [c.level for c in report.closest] == ["very_similar", "similar", "similar", "distant"]
+    assert report.nearest_level == "very_similar"
+    assert [c.hit.id for c in report.same_town] == ["b", "c"]
+    assert [p.id for p in report.partners] == ["p2", "p1"]  # active in the idea's town first
+    assert report.closest[0].strengths == [("Mehrwert", "a hilft. Sehr.")]
+    assert report.in_county and [c.rule for c in report.checklist][-1] == "region"
+
+
+def test_idea_check_takes_the_searchs_own_level_when_it_gives_one():
+    from kb.idea_check import Idea
+
+    report = _check(Idea.typed(text="Sprachcafé"), [_hit("a", 1.35, "Leonberg", level="schwach")])
+    assert report.nearest_level == "distant"
+
+
+def test_idea_check_without_text_or_without_hits():
+    from kb.idea_check import Idea
+
+    empty = _check(Idea.typed(text="", town="Leonberg", amount="3000"), [_hit("a", 1.35, "Leonberg")])
+    assert empty.closest == [] and empty.nearest_level is None and len(empty.checklist) == 4
+    none = _check(Idea.typed(text="Reisepass verlängern"), [])
+    assert none.closest == [] and none.nearest_level is None and none.collection_size == 50
+
+
+def test_idea_fields_are_bounded_before_any_work():
+    from kb.idea_check import MAX_IDEA_CHARS, Idea
+
+    idea = Idea.typed(text="x" * 10_000, town="y" * 1000, amount=None)
+    assert len(idea.text) == MAX_IDEA_CHARS and len(idea.town) == 200 and idea.amount == ""
