@@ -203,6 +203,32 @@ def projects(ctx: click.Context, as_json: bool, fmt: str, output: str | None, **
         write_export(items, "json" if fmt == "text" else fmt, output)
 
 
+@cli.command()
+@click.option("--by", type=click.Choice(["town", "target_group"]), default="town", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "csv", "xlsx"]), default="text", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file")
+@click.pass_context
+def coverage(ctx: click.Context, by: str, fmt: str, output: str | None) -> None:
+    """Projects per town (every town of the county) or target group and area, and the towns'
+    white spots: what /ueberblick shows, as text, CSV or XLSX."""
+    from cli.output import print_table, write_tables
+
+    if fmt == "xlsx" and not output:
+        raise click.ClickException(
+            "--format xlsx needs --output FILE (an Excel file is not for the terminal)"
+        )
+    from kb import export
+
+    tables = export.coverage_tables(_open(ctx).coverage(), by)
+    if fmt == "text" and not output:
+        for table in tables:
+            print_table(table)
+    else:
+        write_tables(tables, "csv" if fmt == "text" else fmt, output)
+
+
 @cli.command(name="eval")
 @click.argument("queries", type=click.Path(exists=True, dir_okay=False))
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))

@@ -98,19 +98,31 @@ def print_eval(report: EvalReport) -> None:
 def write_export(projects: list[dict], fmt: str, output: str | None) -> None:
     """Projects as JSON, CSV or XLSX, to a file (written whole, then renamed into place) or stdout."""
     import json
-    import os
-    from pathlib import Path
 
     from kb import export
 
     if fmt == "json":
-        data: bytes = json.dumps(projects, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
-    elif fmt == "csv":
-        # a file gets a byte order mark: Excel reads UTF-8 (umlauts) only with it
-        data = ("\ufeff" if output else "") + export.to_csv(export.project_table(projects))
-        data = data.encode("utf-8")
+        data = json.dumps(projects, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+        _write(data, output, f"{len(projects)} project(s)")
     else:
-        data = export.to_xlsx([export.project_table(projects)])
+        write_tables([export.project_table(projects)], fmt, output)
+
+
+def write_tables(tables: list, fmt: str, output: str | None) -> None:
+    """Tables as CSV (the first; UTF-8 with a byte order mark in a file, for Excel) or XLSX (a sheet each)."""
+    from kb import export
+
+    if fmt == "csv":
+        data = (("\ufeff" if output else "") + export.to_csv(tables[0])).encode("utf-8")
+    else:
+        data = export.to_xlsx(tables)
+    _write(data, output, f"{len(tables[0].rows)} row(s)")
+
+
+def _write(data: bytes, output: str | None, what: str) -> None:
+    import os
+    from pathlib import Path
+
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
         return
@@ -122,4 +134,14 @@ def write_export(projects: list[dict], fmt: str, output: str | None) -> None:
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise click.ClickException(f"{output}: cannot be written: {error.strerror or error}") from error
-    click.echo(f"{len(projects)} project(s) written to {output}", err=True)
+    click.echo(f"{what} written to {output}", err=True)
+
+
+def print_table(table) -> None:
+    """A table in the terminal: columns padded to their widest cell."""
+    rows = [table.columns] + [["" if cell is None else str(cell) for cell in row] for row in table.rows]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(table.columns))]
+    click.echo(table.title)
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    click.echo()

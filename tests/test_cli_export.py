@@ -115,3 +115,17 @@ def test_csv_round_trips_newlines_quotes_and_commas():
     table = Table("Liste", ["text"], [['Zeile 1\nZeile "2", mit Komma']])
     rows = list(csv.reader(io.StringIO(to_csv(table))))
     assert rows == [["text"], ['Zeile 1\nZeile "2", mit Komma']]
+
+
+def test_coverage_as_text_csv_and_xlsx(data_dir, tmp_path):
+    text = run(data_dir, "coverage").output
+    assert "Orte x Themenfelder" in text and "Weisse Flecken" in text
+    rows = list(csv.DictReader(io.StringIO(run(data_dir, "coverage", "--format", "csv").output)))
+    assert len(rows) == 26  # every town of the county, with or without projects
+    by_town = {row["town"]: row for row in rows}
+    assert by_town["Sindelfingen"]["Arbeitsmarkt"] == "1" and by_town["Böblingen"]["Bildung"] == "1"
+    assert by_town["Altdorf"]["total"] == "0"
+    target = tmp_path / "abdeckung.xlsx"
+    assert run(data_dir, "coverage", "--by", "target_group", "--format", "xlsx", "-o", str(target)).exit_code == 0
+    header, *groups = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert header[0] == "target_group" and groups
