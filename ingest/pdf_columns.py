@@ -134,7 +134,7 @@ def _columns_in_order(lines: list[TextLine], body: float) -> list[TextLine]:
         crossing = crossing or (across is not None and _continues(across, line, body))
         # A wide stretch of white below every column also ends a band: the next project begins.
         if crossing or line.y0 - bottom > 2.2 * body:
-            ordered += [item for column in band for item in rows_in_order(column)]
+            ordered += [item for column in band if column for item in rows_in_order(column)]
             band = [[] for _ in range(len(splits) + 1)]
         if crossing:
             line.column = ACROSS
@@ -145,7 +145,7 @@ def _columns_in_order(lines: list[TextLine], body: float) -> list[TextLine]:
         line.column = bisect_left(splits, line.x0 + 1)
         band[line.column].append(line)
         bottom = max(bottom, line.y1)
-    return ordered + [item for column in band for item in rows_in_order(column)]
+    return ordered + [item for column in band if column for item in rows_in_order(column)]
 
 
 def _continues(above: TextLine, line: TextLine, body: float) -> bool:
