@@ -90,7 +90,6 @@ COMPONENTS = [
     (Catalog, "keyword_hits", "FTS5 keyword hits"),
     (Catalog, "chunks", "chunk rows"),
     (Store, "doc_freq", "term doc frequencies (fts5vocab)"),
-
     (Catalog, "cards", "result cards"),
     (searching, "make_snippet", "snippets"),
 ]
@@ -391,7 +390,11 @@ def run_all(work: Path, sizes: list[str], queries: int, with_threads: bool) -> d
         row.update(warm_rebuilds(data_dir, repeat=1 if SIZES[size] >= 50_000 else 3))
         progress(f"{size}: {queries} searches in a fresh process")
         row["search"] = worker(
-            data_dir, 1, queries, with_profile=size == sizes[-1], with_peer=size == "sample" and peer_available()
+            data_dir,
+            1,
+            queries,
+            with_profile=size == sizes[-1],
+            with_peer=size == "sample" and peer_available(),
         )
         results["sizes"][size] = row
     if with_threads:

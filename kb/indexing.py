@@ -15,6 +15,7 @@ from index import Embedder, IndexMismatchError, VectorIndex, VectorIndexError, l
 from index.embedders import fit_to_tokens
 from kb.bounded_cache import ByteBoundedCache
 from kb.catalog import Catalog, chunk_fingerprint
+from kb.chunking import text_hash
 from kb.input_limits import MAX_QUERY_TOKENS
 from kb.settings import Settings
 from kb.store import Store
@@ -176,6 +177,13 @@ class IndexSynchroniser:
             pool, self._query_pool = self._query_pool, None
         if pool is not None:
             pool.shutdown(wait=True)
+
+    def passage_vectors(self, store: Store, texts: list[str]) -> np.ndarray:
+        """Vectors of passages that are not chunks (the relevance floor's counter-passages), in
+        order, through the embedding cache: embedded once per model and store, not per process."""
+        hashes = [text_hash(text) for text in texts]
+        found, _ = self.vectors_for(store, dict(zip(hashes, texts, strict=True)))
+        return np.stack([found[h] for h in hashes])
 
     def vectors_for(
         self,

@@ -24,7 +24,8 @@ from kb.idea_check import check as check_idea
 from kb.indexing import IndexReport, IndexSynchroniser, Progress
 from kb.network import Network, organisation_network
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
-from kb.search import AllowedChunks, PartnerHit, SearchHit, SearchOutcome
+from kb.relevance import COUNTER_PASSAGES, calibrated
+from kb.search import COUNTER, AllowedChunks, PartnerHit, SearchHit, SearchOutcome
 from kb.settings import Settings
 from kb.store import Store, now
 
@@ -79,7 +80,7 @@ class KnowledgeBase:
                 raise ValueError(f"{url}: {BAD_URL_REASON}")
         with self._write_lock:
             report = ingest_paths(self.store, paths, self.settings.max_upload_bytes, on_file, safe_url(url))
-            return report, self.dense.sync(self.store, progress=progress)
+            return report, self._synced(self.dense.sync(self.store, progress=progress))
 
     def ingest_upload(
         self, filename: str, data: bytes, url: str | None = None
@@ -165,7 +166,16 @@ class KnowledgeBase:
 
     def index(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
         with self._write_lock:
-            return self.dense.sync(self.store, rebuild=rebuild, progress=progress)
+            return self._synced(self.dense.sync(self.store, rebuild=rebuild, progress=progress))
+
+    def _synced(self, report: IndexReport) -> IndexReport:
+        """After the index: the relevance floor's counter-passages embedded into the cache too, so
+        that no search (nor a freshly started server) has to embed them."""
+        model = self.dense.embedder
+        if calibrated(model.model_id):
+            vectors = self.dense.passage_vectors(self.store, list(COUNTER_PASSAGES))
+            COUNTER.vectors(model.model_id, lambda texts: vectors)
+        return report
 
     # ---- reading --------------------------------------------------------------------------
     def search(

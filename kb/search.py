@@ -191,8 +191,11 @@ class _Ranking:
         if self._vector is None:
             self._vector = self._query_vector()
             model = self.dense.embedder
-            self._background = COUNTER.background(model.model_id, model.embed_passages, self._vector)
+            self._background = COUNTER.background(model.model_id, self._counter_vectors, self._vector)
         return self._vector
+
+    def _counter_vectors(self, texts: list[str]) -> np.ndarray:
+        return self.dense.passage_vectors(self.store, texts)
 
     def hits(self, k: int, filters: Filters, towns: list[str] | None = None) -> list[SearchHit]:
         """The top k projects for the topic, each judged against the counter-passages; among

@@ -61,3 +61,14 @@ def test_long_passages_are_read_without_being_remembered() -> None:
     assert passage_words(long_text) is not passage_words(long_text)
     short = "Beratung für Familien."
     assert passage_words(short) is passage_words(short)
+
+
+def test_the_floor_s_counter_passages_are_embedded_at_ingest_not_per_process(
+    sample_kb: KnowledgeBase,
+) -> None:
+    from kb.chunking import text_hash
+    from kb.relevance import COUNTER_PASSAGES
+
+    model_id = sample_kb.dense.embedder.model_id
+    cached = sample_kb.store.cached_vectors(model_id, [text_hash(text) for text in COUNTER_PASSAGES])
+    assert len(cached) == len(COUNTER_PASSAGES), "a new server process would embed them on its first search"
