@@ -106,7 +106,7 @@ def form_of(client: FlaskClient, url: str) -> dict[str, str]:
     for name, value in re.findall(r'<input id="f-[^"]+" name="([^"]+)" type="text" value="([^"]*)"', html):
         values[name] = unescape(value)
     for name, value in re.findall(
-        r'<textarea id="f-[^"]+" name="([^"]+)" rows="\d+">([^<]*)</textarea>', html
+        r'<textarea id="f-[^"]+" name="([^"]+)" rows="\d+"[^>]*>([^<]*)</textarea>', html
     ):
         values[name] = unescape(value)
     selected = re.search(r'<select id="f-area" name="area">.*?<option selected>([^<]+)</option>', html, re.S)
@@ -141,7 +141,7 @@ def test_editing_a_project_is_seen_by_search_at_once_and_recorded(
     )
     page = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
     assert "Gespeichert: Ort, Herangehensweise" in page
-    assert "Korrigiert am" in page and "laut Quelle: Herrenberg" in page
+    assert "Korrigiert am" in page and "laut Quelle: <bdi>Herrenberg</bdi>" in page
     assert "Verlauf der Änderungen" in page and page.count("korrigiert</td>") == 2
     public = client.get("/projekte/lesepaten-herrenberg").get_data(as_text=True)
     assert "Im Seniorenheim lesen Bewohnerinnen" in public and "Nufringen" in public
@@ -194,7 +194,7 @@ def test_a_source_changing_under_a_correction_is_shown_for_review(
     small_kb.ingest([path])
     assert "1 Korrektur zu prüfen" in client.get("/admin").get_data(as_text=True)
     overview = client.get("/admin/projekte").get_data(as_text=True)
-    assert "Zu prüfen (1)" in overview and "Die Quelle sagt jetzt: Darmsheim" in overview
+    assert "Zu prüfen (1)" in overview and "Die Quelle sagt jetzt: <bdi>Darmsheim</bdi>" in overview
     token = csrf_from(overview)
     form = {"csrf_token": token, "field": "town", "decision": "source", "next": "overview"}
     page = client.post("/admin/projekte/sprachcafe-sindelfingen/pruefen", data=form, follow_redirects=True)

@@ -140,7 +140,11 @@ def upload():
         return redirect(url_for("admin.dashboard"))
     url = request.form.get("url", "").strip() or None
     if url and len(files) > 1:
-        flash("Eine Adresse im Netz gehört zu einer einzelnen Datei: bitte laden Sie die Datei allein hoch.")
+        flash(
+            gettext(
+                "Eine Adresse im Netz gehört zu einer einzelnen Datei: bitte laden Sie die Datei allein hoch."
+            )
+        )
         return redirect(url_for("admin.dashboard"))
     kb = current_kb()
     outcomes = []

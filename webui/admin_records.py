@@ -4,6 +4,7 @@ source has changed under, add a project by form, and read each project's history
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 
 from ingest import AREAS
 from kb.corrections import FIELD_LABELS, FIELDS, LIST_FIELDS, SECTION_PREFIX, CorrectionError
@@ -13,15 +14,15 @@ from webui.request_parsing import current_kb
 bp = Blueprint("records", __name__, url_prefix="/admin/projekte")
 
 ACTION_LABELS = {
-    "created": "von Hand angelegt",
-    "corrected": "korrigiert",
-    "reverted": "auf den Wert der Quelle zurückgesetzt",
-    "flagged": "Quelle hat sich geändert – zu prüfen",
-    "kept": "Korrektur trotz geänderter Quelle behalten",
-    "source_taken": "Wert der Quelle übernommen",
-    "source_removed": "Projekt fehlt in der neu eingelesenen Quelle – zu prüfen",
-    "source_agrees": "Quelle sagt jetzt dasselbe – Korrektur nicht mehr nötig",
-    "deleted": "von Hand angelegtes Projekt gelöscht",
+    "created": lazy_gettext("von Hand angelegt"),
+    "corrected": lazy_gettext("korrigiert"),
+    "reverted": lazy_gettext("auf den Wert der Quelle zurückgesetzt"),
+    "flagged": lazy_gettext("Quelle hat sich geändert – zu prüfen"),
+    "kept": lazy_gettext("Korrektur trotz geänderter Quelle behalten"),
+    "source_taken": lazy_gettext("Wert der Quelle übernommen"),
+    "source_removed": lazy_gettext("Projekt fehlt in der neu eingelesenen Quelle – zu prüfen"),
+    "source_agrees": lazy_gettext("Quelle sagt jetzt dasselbe – Korrektur nicht mehr nötig"),
+    "deleted": lazy_gettext("von Hand angelegtes Projekt gelöscht"),
 }
 SECTION_FIELDS = [f for f in FIELDS if f.startswith(SECTION_PREFIX)]
 PLAIN_FIELDS = [f for f in FIELDS if not f.startswith(SECTION_PREFIX)]
@@ -29,7 +30,7 @@ PLAIN_FIELDS = [f for f in FIELDS if not f.startswith(SECTION_PREFIX)]
 
 def _login_first():
     if not is_logged_in():
-        flash("Bitte melden Sie sich zuerst an.")
+        flash(gettext("Bitte melden Sie sich zuerst an."))
         return redirect(url_for("admin.dashboard"))
     return None
 
@@ -85,7 +86,7 @@ def create_project():
         project_id = current_kb().add_project(values)
     except CorrectionError as error:
         return _render_form(None, values, [], [], error=str(error)), 400
-    flash("Das Projekt wurde angelegt und ist sofort in der Suche zu finden.")
+    flash(gettext("Das Projekt wurde angelegt und ist sofort in der Suche zu finden."))
     return redirect(url_for("records.edit_project", project_id=project_id))
 
 
@@ -96,7 +97,7 @@ def edit_project(project_id: str):
     kb = current_kb()
     project = kb.project(project_id)
     if project is None:
-        abort(404, description="Dieses Projekt gibt es nicht (mehr).")
+        abort(404, description=gettext("Dieses Projekt gibt es nicht (mehr)."))
     corrections = kb.corrections
     parsed = corrections.parsed_record(project_id)
     values = {field: _shown_value(_value_of(project, field)) for field in FIELDS}
@@ -115,17 +116,22 @@ def edit_project(project_id: str):
 def save_project(project_id: str):
     kb = current_kb()
     if kb.project(project_id) is None:
-        abort(404, description="Dieses Projekt gibt es nicht (mehr).")
+        abort(404, description=gettext("Dieses Projekt gibt es nicht (mehr)."))
     try:
         changed = kb.correct_project(project_id, _form_values())
     except CorrectionError as error:
-        flash(f"Nicht gespeichert: {error}")
+        flash(gettext("Nicht gespeichert: %(reason)s", reason=error))
         return redirect(url_for("records.edit_project", project_id=project_id))
     if changed:
         names = ", ".join(FIELD_LABELS[field] for field in changed)
-        flash(f"Gespeichert: {names}. Suche, ähnliche Projekte und Antworten zeigen die Änderung sofort.")
+        flash(
+            gettext(
+                "Gespeichert: %(fields)s. Suche, ähnliche Projekte und Antworten zeigen die Änderung sofort.",
+                fields=names,
+            )
+        )
     else:
-        flash("Keine Änderung.")
+        flash(gettext("Keine Änderung."))
     return redirect(url_for("records.edit_project", project_id=project_id))
 
 
@@ -135,10 +141,10 @@ def delete_project(project_id: str):
     try:
         current_kb().delete_manual_project(project_id)
     except KeyError:
-        abort(404, description="Dieses Projekt gibt es nicht (mehr).")
+        abort(404, description=gettext("Dieses Projekt gibt es nicht (mehr)."))
     except CorrectionError as error:
         abort(400, description=str(error))
-    flash("Das von Hand angelegte Projekt wurde gelöscht.")
+    flash(gettext("Das von Hand angelegte Projekt wurde gelöscht."))
     return redirect(url_for("records.overview"))
 
 
@@ -148,12 +154,12 @@ def resolve(project_id: str):
     field = request.form.get("field", "")
     decision = request.form.get("decision", "")
     if field not in FIELDS or decision not in ("keep", "source"):
-        abort(400, description="Unbekanntes Feld oder unbekannte Entscheidung.")
+        abort(400, description=gettext("Unbekanntes Feld oder unbekannte Entscheidung."))
     try:
         current_kb().resolve_correction(project_id, field, keep=decision == "keep")
     except KeyError:
-        abort(404, description="Diese Korrektur gibt es nicht (mehr).")
-    flash("Korrektur behalten." if decision == "keep" else "Wert der Quelle übernommen.")
+        abort(404, description=gettext("Diese Korrektur gibt es nicht (mehr)."))
+    flash(gettext("Korrektur behalten.") if decision == "keep" else gettext("Wert der Quelle übernommen."))
     target = request.form.get("next")
     if target == "overview":
         return redirect(url_for("records.overview"))
