@@ -128,8 +128,12 @@ def _columns_in_order(lines: list[TextLine], body: float) -> list[TextLine]:
     band: list[list[TextLine]] = [[] for _ in range(len(splits) + 1)]
     bottom = float("-inf")  # the lowest line of the band so far
     across: TextLine | None = None  # the last line crossing a gutter
+    baselines = [line.baseline for line in by_position]
     for line in by_position:
         crossing = any(line.x0 < split - 1 and line.x1 > split + 1 for split in splits)
+        # Text running over the gutter into the next column's text (a long address overflowing
+        # its box) is not set across the columns: it stays in the column it starts in.
+        crossing = crossing and not _collides(line, by_position, baselines, splits)
         # The short last line of a title or pull quote set across the columns belongs to it.
         crossing = crossing or (across is not None and _continues(across, line, body))
         # A wide stretch of white below every column also ends a band: the next project begins.
@@ -146,6 +150,23 @@ def _columns_in_order(lines: list[TextLine], body: float) -> list[TextLine]:
         band[line.column].append(line)
         bottom = max(bottom, line.y1)
     return ordered + [item for column in band if column for item in rows_in_order(column)]
+
+
+def _collides(
+    line: TextLine, by_position: list[TextLine], baselines: list[float], splits: list[float]
+) -> bool:
+    """Whether the box of a line inside one column overlaps this one's (text printed over text)."""
+    low = bisect_left(baselines, line.baseline - 2 * line.size)
+    high = bisect_left(baselines, line.baseline + 2 * line.size)
+    return any(
+        other is not line
+        and other.x0 < line.x1 - 1
+        and other.x1 > line.x0 + 1
+        and other.y0 < line.y1 - 1
+        and other.y1 > line.y0 + 1
+        and not any(other.x0 < split - 1 and other.x1 > split + 1 for split in splits)
+        for other in by_position[max(0, low - 2) : high + 2]
+    )
 
 
 def _continues(above: TextLine, line: TextLine, body: float) -> bool:
