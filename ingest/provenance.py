@@ -11,7 +11,10 @@ import re
 from datetime import date
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, Tag
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # bs4 is imported where a page is read: `kb search` starts without it
+    from bs4 import BeautifulSoup
 
 from ingest.record import SourceInfo
 
@@ -108,6 +111,7 @@ def _words(value: object) -> list[str]:
 
 def page_info(soup: BeautifulSoup) -> SourceInfo:
     """The address and date a web page gives itself (read before the page chrome is dropped)."""
+    from bs4 import Tag
     canonical = next(
         (link for link in soup.find_all("link", limit=200) if "canonical" in _words(link.get("rel"))), None
     )
