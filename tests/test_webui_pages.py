@@ -100,7 +100,7 @@ def test_project_page_shows_every_field_section_source_and_links(client, quick_k
     assert project["source"]["name"] in html
     for organisation in project["organisations"]:
         assert f'<a href="/organisationen/{organisation["id"]}">{organisation["name"]}</a>' in html
-    similar_ids = re.findall(r'<h3><a href="/projekte/([^"]+)">', html)
+    similar_ids = re.findall(r'<h3 lang="de" dir="auto"><a href="/projekte/([^"]+)">', html)
     assert similar_ids and SPRACHCAFE_ID not in similar_ids
     assert similar_ids == [hit.id for hit in quick_kb.similar(SPRACHCAFE_ID, k=5)]
     assert "/datei" not in html  # a Markdown source: no original document to open
@@ -108,7 +108,7 @@ def test_project_page_shows_every_field_section_source_and_links(client, quick_k
 
 def test_a_similar_project_opens(client):
     html = client.get(f"/projekte/{SPRACHCAFE_ID}").get_data(as_text=True)
-    similar_id = re.findall(r'<h3><a href="/projekte/([^"]+)">', html)[0]
+    similar_id = re.findall(r'<h3 lang="de" dir="auto"><a href="/projekte/([^"]+)">', html)[0]
     assert client.get(f"/projekte/{similar_id}").status_code == 200
 
 
