@@ -19,6 +19,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from kb.catalog import Catalog
+from kb.relevance import Judgement
+from kb.store import Store
 from kb.text_analysis import fold
 
 # The 26 towns of the Landkreis Böblingen with their Ukrainian/Russian and Arabic spellings.
@@ -65,6 +68,10 @@ _ARABIC_VOWELS = str.maketrans("", "", "اأإآويىءئؤ")
 _ARABIC_PREFIXES = ("و", "ب", "ل", "ف", "ال", "وب", "ول")
 _CYRILLIC_FOLD = str.maketrans({"і": "и", "ї": "и", "й": "и", "ы": "и", "є": "е", "ё": "е", "э": "е",
                                 "ґ": "г", "х": "г", "ь": "", "'": "", "’": ""})  # fmt: skip
+# A project in a town the query names gains TOWN_BONUS (cosine points) if its own margin is at
+# least TOWN_GATE: the place breaks near-ties, the topic decides. Tuning set: 0.02 gives German
+# nDCG@5 0.866 instead of 0.856 but puts an unrelated same-town project at #1-2 (README).
+TOWN_BONUS, TOWN_GATE = 0.01, 0.03
 MAX_SUFFIX = 4  # letters an inflection may add: "Holzgerlingen'deki", "Леонбергом", "Herrenbergs"
 
 
@@ -180,3 +187,37 @@ def without_places(query: str, mentions: list[PlaceMention]) -> str:
     pieces.append(query[position:])
     text = re.sub(r"\s+", " ", " ".join(p.strip() for p in pieces))
     return re.sub(r"\s+([,;:.!?])", r"\1", text).strip(" ,;:–-")
+
+
+def place_finder(store: Store) -> PlaceFinder:
+    """The towns of this collection (and the county's), remembered until the store changes."""
+    key = (str(store.path), store.generation())
+    finder = _PLACE_CACHE.get(key)
+    if finder is None:
+        towns = [name for name, _ in Catalog(store.db).facets()["town"]]
+        finder = PlaceFinder(towns)
+        if len(_PLACE_CACHE) >= 16:
+            _PLACE_CACHE.clear()
+        _PLACE_CACHE[key] = finder
+    return finder
+
+
+_PLACE_CACHE: dict[tuple, PlaceFinder] = {}  # a dict's get and set are atomic: no lock needed
+
+
+def towns_lifted(
+    catalog: Catalog, fused: list[tuple[str, float]], judged: dict[str, Judgement], towns: list[str]
+) -> list[tuple[str, float]]:
+    """A project in a named town gains TOWN_BONUS if it matches the topic on its own (margin at
+    least TOWN_GATE): the place breaks near-ties but never lifts an unrelated project."""
+    named = {town.lower() for town in towns}
+    cards = catalog.cards([project_id for project_id, _ in fused])
+    lifted = [
+        (pid, score + TOWN_BONUS)
+        if (cards.get(pid, {}).get("town") or "").lower() in named
+        and pid in judged
+        and judged[pid].margin >= TOWN_GATE
+        else (pid, score)
+        for pid, score in fused
+    ]
+    return sorted(lifted, key=lambda pair: -pair[1])

@@ -70,6 +70,7 @@ FLOOR = -0.003  # a question whose best project stays below this gets no results
 HIT_FLOOR = -0.03
 LEVELS = ((0.04, "sehr ähnlich"), (0.02, "ähnlich"), (HIT_FLOOR, "entfernt"))
 WEAK_LEVEL = "schwach"
+CLOSE_LEVELS = ("sehr ähnlich", "ähnlich")  # what a place offer counts as a matching project
 RELEVANCE_TOP = 0.07
 
 

@@ -12,8 +12,8 @@ from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
 from kb.input_limits import bounded_query, was_cut
-from kb.places import PlaceFinder, without_places
-from kb.relevance import FLOOR, CounterPassages, Judgement, calibrated, judge
+from kb.places import place_finder, towns_lifted, without_places
+from kb.relevance import CLOSE_LEVELS, FLOOR, CounterPassages, Judgement, calibrated, judge
 from kb.result_details import contact_links, success_lines
 from kb.snippets import make_snippet, query_analysis
 from kb.store import Store
@@ -30,7 +30,6 @@ SECTION_LABELS = {
     "other": "Weitere Angaben",
 }
 SECOND_CHUNK_WEIGHT = 0.5
-TOWN_BONUS, TOWN_GATE = 0.01, 0.03  # see _towns_lifted
 COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
 COMMON_PART_SHARE, COMMON_PART_MIN_DOCS = 0.02, 500
 ROLE_WEIGHT = {"traeger": 1.0, "partner": 0.7}  # running a project says more than supporting it
@@ -131,10 +130,11 @@ def find(
     allowed remembers the chunk ids of each filter between searches (the KnowledgeBase keeps one)."""
     text, truncated = bounded_query(query), was_cut(query)
     town = (filters.town or "").lower()
-    mentions = [m for m in place_finder(store).find(text) if m.town.lower() != town]
+    mentions = place_finder(store).find(text)
     topic = without_places(text, mentions) if mentions else text
     outcome = SearchOutcome(text, topic, [], truncated=truncated)
-    named = list(dict.fromkeys(m.town for m in mentions))
+    # a town already chosen as the filter is not offered again (its words still leave the topic)
+    named = [t for t in dict.fromkeys(m.town for m in mentions) if t.lower() != town]
     if not topic:  # only a place: nothing to rank, the town's projects are one filter away
         catalog = Catalog(store.db)
         outcome.places = [
@@ -149,26 +149,12 @@ def find(
     hits = ranking.hits(k, filters, named)
     outcome.hits = hits if include_weak else [h for h in hits if not h.weak]
     outcome.weak_hidden = len(hits) - len(outcome.hits)
+    # "passend" here means what the levels call similar: a town's weakly related projects do not count
     outcome.places = [
-        PlaceOffer(t, sum(1 for h in ranking.hits(50, replace(filters, town=t)) if not h.weak)) for t in named
+        PlaceOffer(t, sum(1 for h in ranking.hits(50, replace(filters, town=t)) if h.level in CLOSE_LEVELS))
+        for t in named
     ]
     return outcome
-
-
-def place_finder(store: Store) -> PlaceFinder:
-    """The towns of this collection (and the county's), remembered until the store changes."""
-    key = (str(store.path), store.generation())
-    finder = _PLACE_CACHE.get(key)
-    if finder is None:
-        towns = [name for name, _ in Catalog(store.db).facets()["town"]]
-        finder = PlaceFinder(towns)
-        if len(_PLACE_CACHE) >= 16:
-            _PLACE_CACHE.clear()
-        _PLACE_CACHE[key] = finder
-    return finder
-
-
-_PLACE_CACHE: dict[tuple, PlaceFinder] = {}  # a dict's get and set are atomic: no lock needed
 
 
 class _Ranking:
@@ -222,7 +208,7 @@ class _Ranking:
             else {}
         )
         if towns:
-            fused = _towns_lifted(self.catalog, fused, judged, towns)[:k]
+            fused = towns_lifted(self.catalog, fused, judged, towns)[:k]
         snippet_chunk = _snippet_chunks(dense_chunks + keyword_chunks, chunk_rows)
         best = {**keyword_best, **best_chunk, **snippet_chunk}
         return _hits(self.catalog, fused, best, chunk_rows, self.topic, judged)
@@ -241,24 +227,6 @@ def _judgements(
     }
     answered = max(margins.values(), default=-1.0) >= FLOOR
     return {project_id: judge(margin, answered) for project_id, margin in margins.items()}
-
-
-def _towns_lifted(
-    catalog: Catalog, fused: list[tuple[str, float]], judged: dict[str, Judgement], towns: list[str]
-) -> list[tuple[str, float]]:
-    """A project in a named town gains TOWN_BONUS if it matches the topic on its own (margin at
-    least TOWN_GATE): the place breaks near-ties but never lifts an unrelated project."""
-    named = {town.lower() for town in towns}
-    cards = catalog.cards([project_id for project_id, _ in fused])
-    lifted = [
-        (pid, score + TOWN_BONUS)
-        if (cards.get(pid, {}).get("town") or "").lower() in named
-        and pid in judged
-        and judged[pid].margin >= TOWN_GATE
-        else (pid, score)
-        for pid, score in fused
-    ]
-    return sorted(lifted, key=lambda pair: -pair[1])
 
 
 def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, dict]) -> dict[str, int]:
