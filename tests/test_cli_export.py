@@ -126,6 +126,9 @@ def test_coverage_as_text_csv_and_xlsx(data_dir, tmp_path):
     assert by_town["Sindelfingen"]["Arbeitsmarkt"] == "1" and by_town["Böblingen"]["Bildung"] == "1"
     assert by_town["Altdorf"]["total"] == "0"
     target = tmp_path / "abdeckung.xlsx"
-    assert run(data_dir, "coverage", "--by", "target_group", "--format", "xlsx", "-o", str(target)).exit_code == 0
+    assert (
+        run(data_dir, "coverage", "--by", "target_group", "--format", "xlsx", "-o", str(target)).exit_code
+        == 0
+    )
     header, *groups = list(load_workbook(target).active.iter_rows(values_only=True))
     assert header[0] == "target_group" and groups

@@ -28,6 +28,10 @@ PAGES = [
     "/ueber",
     "/admin",
     "/projekte/gibt-es-nicht",
+    "/ueberblick",
+    "/netzwerk",
+    "/ideen-check",
+    "/ideen-check?q=Sprachcaf%C3%A9+f%C3%BCr+Frauen&town=Leonberg&betrag=9000&monate=viel&traeger=Kulturverein",
 ]
 # Words that show German interface text in a page meant to be English.
 GERMAN_WORDS = re.compile(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, abort, request, url_for
+from flask_babel import gettext
 
 from kb import export
 from webui.request_parsing import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb
@@ -21,7 +22,7 @@ MIME = {
 def download(name: str, fmt: str):
     """/export/projekte.csv?q=&area=&town=&target_group=&k=, organisationen, partner, abdeckung-orte, abdeckung-zielgruppen."""
     if fmt not in export.FORMATS:
-        abort(404, description="Diese Datei gibt es als CSV oder XLSX.")
+        abort(404, description=gettext("Diese Datei gibt es als CSV oder XLSX."))
     makers = {
         "projekte": _projects,
         "organisationen": _organisations,
@@ -30,7 +31,7 @@ def download(name: str, fmt: str):
         "abdeckung-zielgruppen": lambda: export.coverage_tables(current_kb().coverage(), "target_group"),
     }
     if name not in makers:
-        abort(404, description="Diese Liste gibt es nicht zum Herunterladen.")
+        abort(404, description=gettext("Diese Liste gibt es nicht zum Herunterladen."))
     tables = makers[name]()
     filename = f"praxisfinder-{name}-{date.today().isoformat()}.{fmt}"
     if fmt == "csv":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
+from markupsafe import Markup
 
 from kb.county import map_layout
 from kb.fund_rules import OUTSIDE_COUNTY, euros
@@ -23,6 +24,12 @@ def heat_level(count: int, most: int) -> int:
 
 
 bp.add_app_template_filter(euros, "euros")
+
+
+@bp.app_template_filter("de_text")
+def de_text(value: object) -> Markup:
+    """A name from the collection or the configuration inside translated text: marked German, escaped."""
+    return Markup('<span lang="de" dir="auto">{}</span>').format(value)
 
 
 @bp.get("/ueberblick")
