@@ -35,16 +35,19 @@ def page(browser, live_server):
     context.close()
 
 
+@pytest.mark.parametrize("language", ["de", "ar"])
 @pytest.mark.parametrize("width", [1100, 360])
 def test_new_pages_have_no_serious_accessibility_violations_and_no_sideways_scroll(
-    browser, live_server, width
+    browser, live_server, width, language
 ):
     context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 800})
     page = context.new_page()
     found, overflowing = {}, {}
     try:
         for url in PAGES:
-            page.goto(url)
+            page.goto(f"{url}{'&' if '?' in url else '?'}lang={language}")
+            shown = page.get_attribute("html", "lang"), page.get_attribute("html", "dir") or "ltr"
+            assert shown == (("ar", "rtl") if language == "ar" else ("de", "ltr")), url
             problems = serious_violations(page)
             if problems:
                 found[url] = problems
@@ -102,6 +105,9 @@ def test_an_initiative_checks_its_idea(page):
     assert [s.strip("✓✗? \n") for s in statuses] == ["erfüllt", "nicht erfüllt", "erfüllt", "erfüllt"]
     page.locator("#bericht-titel").scroll_into_view_if_needed()
     screenshot(page, "ideen-check")
+    page.goto(page.url + "&lang=ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    screenshot(page, "ideen-check-ar")
     page.emulate_media(media="print")
     assert not page.locator("form.idea-form").is_visible()  # the printed page is the report alone
     assert page.locator("table.checklist").is_visible()
