@@ -11,8 +11,10 @@ from sqlite_utils import Database
 
 from ingest import SECTION_NAMES, ProjectRecord, Section
 from kb.filters import Filters
+from kb.group_mapping import group_members
 from kb.short_description import short_description
 from kb.text_analysis import BM25_WEIGHTS
+from kb.vocabulary import load_vocabulary
 
 # How an organisation's part in a project is named wherever it is shown (web pages, CLI).
 ROLE_LABELS = {"traeger": "Träger", "partner": "Partner"}
@@ -67,6 +69,7 @@ class Catalog:
                 [project_id],
             )
         ]
+        project.update(self.target_groups_of(project_id))
         project["source"] = next(
             self.db.query(
                 "SELECT id, name, kind, path, ingested_at, coalesce(given_url, url) AS url, document_date, "
@@ -127,11 +130,46 @@ class Catalog:
         return {
             "area": counted("SELECT area AS name, count(*) AS n FROM projects GROUP BY area"),
             "town": counted("SELECT town AS name, count(*) AS n FROM projects GROUP BY town"),
-            "target_group": counted("SELECT name, count(*) AS n FROM project_target_groups GROUP BY name"),
+            "target_group": [(g["label"], g["count"]) for g in self.target_group_counts() if g["count"]],
             "status": counted(
                 "SELECT period_status(period) AS name, count(*) AS n FROM projects GROUP BY name"
             ),
         }
+
+    # ---- target groups --------------------------------------------------------------------
+    def target_groups_of(self, project_id: str) -> dict:
+        """A project's groups in the vocabulary, and each of its own wordings with the groups it was filed under."""
+        vocabulary = load_vocabulary()
+        wordings: dict[str, dict] = {}
+        for row in self.db.query(
+            "SELECT t.name, g.group_id, g.method FROM project_target_groups t "
+            "LEFT JOIN phrase_groups g ON g.phrase = t.phrase WHERE t.project_id = ? ORDER BY t.rowid",
+            [project_id],
+        ):
+            entry = wordings.setdefault(row["name"], {"text": row["name"], "groups": [], "method": None})
+            if row["group_id"]:
+                entry["groups"].append({"id": row["group_id"], "label": vocabulary.label(row["group_id"])})
+                entry["method"] = row["method"]
+        found = {g["id"] for entry in wordings.values() for g in entry["groups"]}
+        groups = [{"id": g, "label": vocabulary.label(g)} for g in vocabulary.ids() if g in found]
+        return {"groups": groups, "target_group_mapping": list(wordings.values())}
+
+    def target_group_counts(self) -> list[dict]:
+        """The vocabulary in tree order, each group with the number of projects a filter for it finds
+        (its sub-groups' projects included)."""
+        vocabulary = load_vocabulary()
+        members = group_members(self.db, vocabulary)
+        return [
+            {
+                "id": group.id,
+                "label": group.label,
+                "en": group.en,
+                "parent": group.parent,
+                "depth": vocabulary.depth(group.id),
+                "count": len(members[group.id]),
+            }
+            for group in vocabulary.tree()
+        ]
 
     # ---- chunks ---------------------------------------------------------------------------
     def chunk_refs(self) -> list[tuple[int, str, str]]:

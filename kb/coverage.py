@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kb.county import County, town_key
+from kb.group_mapping import group_members
+from kb.vocabulary import load_vocabulary
 
 
 @dataclass(frozen=True)
@@ -87,26 +89,24 @@ def coverage(db: Database, county: County, target_groups: list[str] | None = Non
         town_totals[town] += 1
         if row["area"]:
             by_town[(town, row["area"])] += 1
-    group_rows = db.query(
-        "SELECT g.name, p.area, count(*) AS n FROM project_target_groups g JOIN projects p ON p.id = g.project_id "
-        "WHERE p.area IS NOT NULL AND p.area != '' GROUP BY g.name, p.area"
-    )
-    by_group = {(row["name"], row["area"]): row["n"] for row in group_rows if row["name"]}
-    group_totals = {
-        row["name"]: row["n"]
-        for row in db.query(
-            "SELECT name, count(DISTINCT project_id) AS n FROM project_target_groups GROUP BY name"
-        )
-        if row["name"]
-    }
+    # Target groups as the vocabulary files them (a group counts its sub-groups' projects), in tree order.
+    vocabulary = load_vocabulary()
+    members = group_members(db, vocabulary)
+    area_of = {row["id"]: row["area"] for row in rows}
+    by_group: Counter[tuple[str, str]] = Counter()
+    group_totals: dict[str, int] = {}
+    for group in vocabulary.tree():
+        if members[group.id]:
+            group_totals[group.label] = len(members[group.id])
+            by_group.update((group.label, area_of[p]) for p in members[group.id] if area_of.get(p))
     if target_groups is None:
-        target_groups = sorted(group_totals, key=lambda g: (-group_totals[g], g.lower()))
+        target_groups = list(group_totals)
     return Coverage(
         areas=areas,
         towns=list(canonical.values()) + sorted(outside, key=str.lower),
         target_groups=[g for g in target_groups if g in group_totals],
         by_town=dict(by_town),
-        by_group=by_group,
+        by_group=dict(by_group),
         town_totals=dict(town_totals),
         area_totals=dict(area_totals),
         group_totals=group_totals,

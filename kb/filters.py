@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 
+from kb.group_mapping import target_group_condition
 
-def _filter(sql: str, help: str) -> object:
-    # sql: a condition on the projects table with one parameter, matched without regard to case;
+
+def _filter(sql: str | Callable[[str], tuple[str, list[str]]], help: str) -> object:
+    # sql: a condition on the projects table with one parameter, matched without regard to case,
+    # or a function making the condition and its parameters from the value;
     # help: what the `kb` command's option of the same name says
     return field(default=None, metadata={"sql": sql, "help": help})
 
@@ -24,8 +27,8 @@ class Filters:
     area: str | None = _filter("lower(area) = lower(?)", "Bildung, Gesundheit, Gesellschaft or Arbeitsmarkt")
     town: str | None = _filter("lower(town) = lower(?)", "only projects in this town")
     target_group: str | None = _filter(
-        "id IN (SELECT project_id FROM project_target_groups WHERE lower(name) = lower(?))",
-        "only projects for this target group",
+        target_group_condition,
+        "only projects for this target group (a group of `kb target-groups list`, its sub-groups included)",
     )
     # period_status() is the store's SQL function (kb.store): the status on the store's day.
     status: str | None = _filter(
@@ -62,7 +65,11 @@ class Filters:
         clauses, params = [], []
         for f in fields(self):
             value = getattr(self, f.name)
-            if value:
+            if value and callable(f.metadata["sql"]):
+                clause, values = f.metadata["sql"](value)
+                clauses.append(clause)
+                params.extend(values)
+            elif value:
                 clauses.append(f.metadata["sql"])
                 params.append(value)
         return (" AND ".join(clauses) if clauses else None), params

@@ -9,15 +9,22 @@ outlives re-ingests and a changed vocabulary. Which mapping is in force is the v
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlite_utils import Database
 
 from kb.text_analysis import fold
-from kb.vocabulary import MAX_PHRASE_CHARS, Vocabulary, rule_groups
+from kb.vocabulary import MAX_PHRASE_CHARS, Vocabulary, load_vocabulary, rule_groups
+
+if TYPE_CHECKING:  # the store imports this module; these are only types here
+    from kb.indexing import IndexSynchroniser
+    from kb.store import Store
 
 # The model files a wording under its best group when that group stands out from the others: its
 # cosine (best example, "query:" on both sides) at least MODEL_MIN_Z standard deviations above the
@@ -141,15 +148,16 @@ def pending_wordings(db: Database, vocabulary: Vocabulary, model_id: str) -> lis
     return pending
 
 
-def complete_mappings(
-    db: Database, pending: list[tuple[str, str]], vocabulary: Vocabulary, model: GroupModel, model_id: str
-) -> int:
-    """Map pending wordings (rules, then the model) and store them; the caller holds the write transaction."""
-    mappings = map_wordings([text for _, text in pending], vocabulary, model)
+def save_mappings(
+    db: Database,
+    pending: list[tuple[str, str]],
+    mappings: list[Mapping],
+    vocabulary: Vocabulary,
+    model_id: str,
+) -> None:
+    """Store mappings made for pending wordings; the caller holds the write transaction."""
     for (key, text), mapping in zip(pending, mappings, strict=True):
-        assert mapping is not None  # the model answers every wording
         _write(db, key, text, mapping, _version(vocabulary, mapping.method, model_id))
-    return len(pending)
 
 
 def set_override(db: Database, text: str, groups: list[str], vocabulary: Vocabulary, now: str) -> str:
@@ -200,3 +208,85 @@ def mapping_table(db: Database, vocabulary: Vocabulary) -> list[dict]:
             }
         )
     return table
+
+
+# ---- completing the mapping with the process's model ---------------------------------------------
+class GroupMapper:
+    """The model half of the mapping, for one process: the group examples' vectors are made once
+    (and cached in the store's embedding cache under a query key, so a restart does not embed them again)."""
+
+    def __init__(self, dense: IndexSynchroniser):
+        self.dense = dense
+        self._model: GroupModel | None = None
+        self._model_key: tuple[str, str] | None = None
+        self._lock = threading.Lock()
+
+    def complete(self, store: Store) -> int:
+        """Map the stored wordings whose mapping is missing or stale; returns how many were mapped."""
+        vocabulary = load_vocabulary()
+        model_id = self.dense.embedder.model_id
+        with self._lock:
+            pending = pending_wordings(store.db, vocabulary, model_id)
+            if not pending:
+                return 0
+            model = self._group_model(store, vocabulary, model_id)
+            mappings = map_wordings([text for _, text in pending], vocabulary, model)
+            store.save_target_group_mappings(pending, mappings, model_id)  # type: ignore[arg-type]
+            return len(pending)
+
+    def _group_model(self, store: Store, vocabulary: Vocabulary, model_id: str) -> GroupModel:
+        key = (model_id, vocabulary.version())
+        if self._model is None or self._model_key != key:
+
+            def embed(texts: list[str]) -> np.ndarray:
+                return cached_query_vectors(store, self.dense, texts)
+
+            self._model, self._model_key = GroupModel(vocabulary, embed), key
+        return self._model
+
+
+def cached_query_vectors(store: Store, dense: IndexSynchroniser, texts: list[str]) -> np.ndarray:
+    """Query-side vectors of short texts, through the store's embedding cache (keyed apart from passages)."""
+    model_id = dense.embedder.model_id
+    hashes = [hashlib.sha256(f"query\0{text}".encode()).hexdigest() for text in texts]
+    found = store.cached_vectors(model_id, hashes)
+    missing = [i for i, h in enumerate(hashes) if h not in found]
+    if missing:
+        vectors = dense.embed_queries([texts[i] for i in missing])
+        fresh = {hashes[i]: vector for i, vector in zip(missing, vectors, strict=True)}
+        store.cache_vectors(model_id, fresh)
+        found.update(fresh)
+    return np.stack([found[h] for h in hashes])
+
+
+def group_members(db: Database, vocabulary: Vocabulary) -> dict[str, set[str]]:
+    """The projects each group's filter finds (its sub-groups' projects included), by group id."""
+    direct: dict[str, set[str]] = {}
+    for project_id, group_id in db.execute(
+        "SELECT DISTINCT t.project_id, g.group_id FROM project_target_groups t JOIN phrase_groups g ON g.phrase = t.phrase"
+    ):
+        direct.setdefault(group_id, set()).add(project_id)
+    return {
+        group.id: set().union(*(direct.get(g, set()) for g in vocabulary.descendants(group.id)))
+        for group in vocabulary.groups
+    }
+
+
+def target_group_condition(value: str) -> tuple[str, list[str]]:
+    """SQL over projects.id for a target-group filter: a group of the vocabulary (by id or label)
+    with its sub-groups; a wording ("Geflüchtete Frauen") means the projects in every group the
+    rules find in it; a value that names no group matches the projects using that very wording."""
+    vocabulary = load_vocabulary()
+    groups = vocabulary.resolve_all(value)
+    if not groups:
+        return "id IN (SELECT project_id FROM project_target_groups WHERE phrase = ?)", [phrase_key(value)]
+    clauses, params = [], []
+    for group in groups:
+        ids = vocabulary.descendants(group)
+        marks = ",".join("?" * len(ids))
+        clauses.append(
+            "id IN (SELECT t.project_id FROM project_target_groups t JOIN phrase_groups g "
+            f"ON g.phrase = t.phrase WHERE g.group_id IN ({marks}))"
+        )
+        params += ids
+    return " AND ".join(clauses), params

@@ -185,6 +185,10 @@ class IndexSynchroniser:
         found, _ = self.vectors_for(store, dict(zip(hashes, texts, strict=True)))
         return np.stack([found[h] for h in hashes])
 
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        with self._model_lock:
+            return self.embedder.embed_queries(texts)
+
     def vectors_for(
         self,
         store: Store,

@@ -19,6 +19,7 @@ from kb.coverage import Coverage, coverage
 from kb.evaluation import EvalReport, evaluate
 from kb.filters import NO_FILTERS, Filters
 from kb.fund_rules import FundRules, load_fund_rules
+from kb.group_mapping import GroupMapper, mapping_table
 from kb.idea_check import Idea, IdeaReport
 from kb.idea_check import check as check_idea
 from kb.indexing import IndexReport, IndexSynchroniser, Progress
@@ -28,6 +29,7 @@ from kb.relevance import COUNTER_PASSAGES, calibrated
 from kb.search import COUNTER, AllowedChunks, PartnerHit, SearchHit, SearchOutcome
 from kb.settings import Settings
 from kb.store import Store, now
+from kb.vocabulary import load_vocabulary
 
 BAD_URL_REASON = "the address must be a full web address starting with http:// or https://"
 
@@ -40,6 +42,7 @@ class KnowledgeBase:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.dense = IndexSynchroniser(settings, threads, embedder)
         self._facets: dict[tuple[str, int], dict[str, list[tuple[str, int]]]] = {}
+        self.group_mapper = GroupMapper(self.dense)
         self._local = threading.local()
         self._stores: list[Store] = []
         self._write_lock = threading.Lock()  # one ingest at a time in this process
@@ -80,6 +83,7 @@ class KnowledgeBase:
                 raise ValueError(f"{url}: {BAD_URL_REASON}")
         with self._write_lock:
             report = ingest_paths(self.store, paths, self.settings.max_upload_bytes, on_file, safe_url(url))
+            self.group_mapper.complete(self.store)
             return report, self._synced(self.dense.sync(self.store, progress=progress))
 
     def ingest_upload(
@@ -114,6 +118,7 @@ class KnowledgeBase:
                 if outcome.status in ("ok", "partial", "unchanged"):
                     os.replace(incoming, target)
                 outcome.path = str(target)
+                self.group_mapper.complete(self.store)
                 return outcome, self.dense.sync(self.store)
         finally:
             incoming.unlink(missing_ok=True)
@@ -166,6 +171,7 @@ class KnowledgeBase:
 
     def index(self, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
         with self._write_lock:
+            self.group_mapper.complete(self.store)
             return self._synced(self.dense.sync(self.store, rebuild=rebuild, progress=progress))
 
     def _synced(self, report: IndexReport) -> IndexReport:
@@ -261,6 +267,25 @@ class KnowledgeBase:
             reason = "several sources match" if matches else "no such source"
             raise KeyError(f"{source}: {reason}; known sources: {known}")
         return matches[0], self.store.source_report(matches[0]["id"])
+
+    # ---- target groups --------------------------------------------------------------------
+    def target_groups(self) -> list[dict]:
+        """The vocabulary in tree order with the number of projects each group's filter finds."""
+        return self.catalog.target_group_counts()
+
+    def target_group_mappings(self) -> list[dict]:
+        """Every wording in use with the groups it is filed under and how (rule, model, manual)."""
+        return mapping_table(self.store.db, load_vocabulary())
+
+    def correct_target_group(self, wording: str, groups: list[str]) -> str:
+        """File a wording under these groups (ids or labels) by hand; kept apart, so re-ingest keeps it."""
+        vocabulary = load_vocabulary()
+        resolved = [vocabulary.resolve(g) or g for g in groups]
+        return self.store.set_target_group_override(wording, resolved)
+
+    def reset_target_group(self, wording: str) -> bool:
+        """Drop a manual correction: the automatic mapping is in force again."""
+        return self.store.clear_target_group_override(wording)
 
     def sources(self) -> list[dict]:
         return self.store.sources()

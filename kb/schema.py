@@ -157,3 +157,40 @@ def m005_corrections(db: Database) -> None:
 def m006_parse_report(db: Database) -> None:
     """The parse report of each source's last read (ingest.report.ParseReport as JSON)."""
     db.execute("ALTER TABLE sources ADD COLUMN report TEXT")
+
+
+@migrations()
+def m007_target_group_vocabulary(db: Database) -> None:
+    """Projects' target-group wordings mapped to the vocabulary (kb.group_mapping): each wording by
+    its folded key; automatic mappings and manual corrections apart; the view says which is in force."""
+    from kb.group_mapping import phrase_key
+
+    db.executescript(
+        """
+        ALTER TABLE project_target_groups ADD COLUMN phrase TEXT NOT NULL DEFAULT '';
+        CREATE TABLE target_group_mappings (
+            phrase TEXT PRIMARY KEY,        -- folded wording (kb.group_mapping.phrase_key)
+            text TEXT NOT NULL,             -- the wording as first seen
+            groups TEXT NOT NULL,           -- JSON list of group ids
+            method TEXT NOT NULL,           -- rule, model, none
+            score REAL,                     -- the model's standout of the best group
+            version TEXT NOT NULL           -- vocabulary (and model) it was made with
+        );
+        CREATE TABLE target_group_overrides (
+            phrase TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            groups TEXT NOT NULL,           -- JSON list of group ids; [] files the wording under none
+            updated_at TEXT NOT NULL
+        );
+        CREATE VIEW phrase_groups AS
+            SELECT o.phrase, j.value AS group_id, 'manual' AS method
+            FROM target_group_overrides o, json_each(o.groups) j
+            UNION ALL
+            SELECT m.phrase, j.value, m.method FROM target_group_mappings m, json_each(m.groups) j
+            WHERE m.phrase NOT IN (SELECT phrase FROM target_group_overrides);
+        """
+    )
+    rows = db.execute("SELECT rowid, name FROM project_target_groups").fetchall()
+    for rowid, name in rows:
+        db.execute("UPDATE project_target_groups SET phrase = ? WHERE rowid = ?", [phrase_key(name), rowid])
+    db.execute("CREATE INDEX project_target_groups_phrase ON project_target_groups(phrase)")

@@ -15,12 +15,15 @@ import numpy as np
 from sqlite_utils import Database
 
 from ingest import ProjectRecord, Section, SourceInfo
+from kb import group_mapping
 from kb.chunking import CHUNKING_VERSION, chunk_project
 from kb.corrections import flag_removed, reconcile, record_from_json
+from kb.group_mapping import MAX_GROUPS_PER_PROJECT, Mapping, map_by_rules, phrase_key
 from kb.naming import organisation_key, organisation_name, slugify
 from kb.period import project_status
 from kb.schema import migrations
 from kb.text_analysis import index_parts, index_terms
+from kb.vocabulary import load_vocabulary
 
 # Document frequencies of query terms, remembered until the store changes, bounded in bytes: an
 # entry is its term plus about 100 bytes of dict entry and int.
@@ -85,6 +88,8 @@ class Store:
                 migrations.apply(self.db)
         if self._meta("chunking") != CHUNKING_VERSION:
             self.rechunk()
+        if self._meta("vocabulary") != load_vocabulary().version():
+            self.map_target_groups_by_rules()
 
     def today(self) -> date:
         return self.fixed_today or date.today()
@@ -280,9 +285,11 @@ class Store:
             for i, s in enumerate(record.sections)
         )
         self._insert_chunks(project_id, record)
+        wordings = list(dict.fromkeys(record.target_groups))[:MAX_GROUPS_PER_PROJECT]
         self.db["project_target_groups"].insert_all(
-            ({"project_id": project_id, "name": g} for g in dict.fromkeys(record.target_groups)), ignore=True
+            ({"project_id": project_id, "name": g, "phrase": phrase_key(g)} for g in wordings), ignore=True
         )
+        map_by_rules(self.db, wordings, load_vocabulary())
         links = [(record.organisation, "traeger")] if record.organisation else []
         links += [(name, "partner") for name in record.partners]
         for name, role in links:
@@ -341,6 +348,38 @@ class Store:
                 self._insert_chunks(project_id, self._record_of(project_id))
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('chunking', ?)", [CHUNKING_VERSION])
             self._bump_generation()
+
+    def map_target_groups_by_rules(self) -> None:
+        """Map every stored wording by the current vocabulary's rules (after the vocabulary changed);
+        the model's part follows at the next ingest or `kb index`."""
+        vocabulary = load_vocabulary()
+        with self.writing():
+            if self._meta("vocabulary") == vocabulary.version():  # another process got here first
+                return
+            wordings = [r[0] for r in self.conn.execute("SELECT DISTINCT name FROM project_target_groups")]
+            map_by_rules(self.db, wordings, vocabulary)
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('vocabulary', ?)", [vocabulary.version()])
+            self._bump_generation()
+
+    def save_target_group_mappings(
+        self, pending: list[tuple[str, str]], mappings: list[Mapping], model_id: str
+    ) -> None:
+        with self.writing():
+            group_mapping.save_mappings(self.db, pending, mappings, load_vocabulary(), model_id)
+            self._bump_generation()
+
+    def set_target_group_override(self, text: str, groups: list[str]) -> str:
+        """File a wording under these groups by hand, for every project using it, now and after re-ingests."""
+        with self.writing():
+            key = group_mapping.set_override(self.db, text, groups, load_vocabulary(), now())
+            self._bump_generation()
+        return key
+
+    def clear_target_group_override(self, text: str) -> bool:
+        with self.writing():
+            cleared = group_mapping.clear_override(self.db, text)
+            self._bump_generation()
+        return cleared
 
     def _record_of(self, project_id: str) -> ProjectRecord:
         row = next(self.db.query("SELECT * FROM projects WHERE id = ?", [project_id]))

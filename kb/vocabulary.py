@@ -128,16 +128,21 @@ class Vocabulary:
         return walk(None)
 
     def resolve(self, value: str) -> str | None:
-        """The group a filter value means: an id, a label (German or English), or a wording the
+        """The one group a value means: an id, a label (German or English), or a wording the
         rules map to exactly one group ("Seniorinnen und Senioren" → aeltere); None otherwise."""
-        key = fold(value or "").strip()
+        groups = self.resolve_all(value)
+        return groups[0] if len(groups) == 1 else None
+
+    def resolve_all(self, value: str) -> list[str]:
+        """The groups a filter value means: an id or label is one group; a wording is every group
+        the rules find in it ("Geflüchtete Frauen" → frauen, gefluechtete)."""
+        key = " ".join(fold(value or "").split())
         if not key:
-            return None
+            return []
         for group in self.groups:
             if key in (group.id, fold(group.label), fold(group.en)):
-                return group.id
-        mapped = rule_groups(value, self)
-        return mapped[0] if len(mapped) == 1 else None
+                return [group.id]
+        return rule_groups(value, self)
 
     def version(self) -> str:
         return f"{self.fingerprint}.{RULES_VERSION}"

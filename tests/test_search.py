@@ -108,7 +108,7 @@ def test_target_group_filter(sample_kb: KnowledgeBase):
     group, count = sample_kb.facets()["target_group"][0]
     hits = sample_kb.search("Unterstützung", k=50, filters=Filters(target_group=group))
     assert len(hits) == count
-    assert all(group in h.target_groups for h in hits)
+    assert {h.id for h in hits} == {card["id"] for card in sample_kb.browse(target_group=group)}
 
 
 def test_markup_in_a_query_is_escaped_in_snippets(quick_kb: KnowledgeBase):

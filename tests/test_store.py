@@ -151,7 +151,8 @@ def test_catalog_filters_and_facets(store: Store):
     assert catalog.filtered_project_ids(Filters(area="Bildung", town="Leonberg")) == []
     facets = catalog.facets()
     assert facets["town"] == [("Böblingen", 2), ("Leonberg", 1)]
-    assert ("Seniorinnen und Senioren", 1) in facets["target_group"]
+    assert ("Ältere Menschen", 1) in facets["target_group"]  # the vocabulary's group, not the wording
+    assert catalog.filtered_project_ids(target_group="Seniorinnen und Senioren") == ["c"]
 
 
 def test_migrations_run_once_and_store_reopens(tmp_path):
