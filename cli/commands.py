@@ -9,6 +9,7 @@ from dataclasses import fields
 
 import click
 
+from cli import target_groups
 from index import EmbedderError, VectorIndexError
 from ingest import SUFFIX_KINDS, IngestError
 from kb.evaluation import EvalError
@@ -165,16 +166,20 @@ def similar(ctx: click.Context, project_id: str, top_k: int, as_json: bool) -> N
 
 
 @cli.command()
-@click.argument("query_or_id")
+@click.argument("query_or_id", required=False, default="")
 @click.option("--top-k", "-k", default=10, show_default=True, type=click.IntRange(1, 100))
-@click.option("--town", help="only organisations active in this town")
-@click.option("--json", "as_json", is_flag=True)
+@_filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON")
 @click.pass_context
-def partners(ctx: click.Context, query_or_id: str, top_k: int, town: str | None, as_json: bool) -> None:
-    """Organisations to work with on an idea (or on the project QUERY_OR_ID)."""
+def partners(ctx: click.Context, query_or_id: str, top_k: int, as_json: bool, **filters: str | None) -> None:
+    """Organisations to work with on an idea (or on the project QUERY_OR_ID), best topical fit first;
+    --town keeps those active there; a town or target group alone lists their organisations."""
     from cli.output import print_partners
 
-    hits = _open(ctx, threads=SERVE_THREADS).partners(query_or_id, top_k, town)
+    wanted = Filters(**filters)
+    if not query_or_id.strip() and not wanted:
+        raise click.UsageError("give a topic, a project id, or a filter such as --town or --target-group")
+    hits = _open(ctx, threads=SERVE_THREADS).partners(query_or_id, top_k, wanted)
     _emit([h.to_dict() for h in hits]) if as_json else print_partners(hits)
 
 
@@ -277,6 +282,9 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
         sys.exit(1)
     if not no_serve:
         serve_app(settings, host, port)
+
+
+target_groups.register(cli, _open)
 
 
 def main() -> None:

@@ -10,7 +10,8 @@ import click
 from kb.catalog import ROLE_LABELS
 from kb.evaluation import EvalReport
 from kb.input_limits import MAX_QUERY_CHARS
-from kb.search import PartnerHit, SearchHit, SearchOutcome
+from kb.partners import PartnerHit
+from kb.search import SearchHit, SearchOutcome
 
 
 def plain_snippet(snippet: str) -> str:
@@ -64,6 +65,9 @@ def print_partners(hits: list[PartnerHit]) -> None:
         for project in hit.projects:
             role = ROLE_LABELS.get(project["role"], project["role"])
             click.echo(f"      {role}: {project['title']} [{project['id']}]")
+        if hit.contact:
+            via = "" if hit.contact["role"] == "traeger" else f" (über {hit.contact['project_title']})"
+            click.echo(f"      Kontakt{via}: {hit.contact['text']}")
 
 
 def print_projects(projects: list[dict]) -> None:

@@ -226,6 +226,45 @@ class Catalog:
             )
         )
 
+    def has_project(self, project_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM projects WHERE id = ?", [project_id]).fetchone() is not None
+
+    def organisations_in_town(self, town: str) -> set[str]:
+        """Organisations with any project (run or supported) in this town."""
+        sql = (
+            "SELECT DISTINCT po.organisation_id FROM project_organisations po JOIN projects p "
+            "ON p.id = po.project_id WHERE lower(p.town) = lower(?)"
+        )
+        return {r[0] for r in self.db.execute(sql, [town])}
+
+    def organisation_towns(self, organisation_ids: list[str]) -> dict[str, list[str]]:
+        """The towns of each organisation's projects, most projects first."""
+        marks = ",".join("?" * len(organisation_ids))
+        sql = (
+            "SELECT po.organisation_id, p.town, count(*) AS n FROM project_organisations po JOIN projects p "
+            f"ON p.id = po.project_id WHERE po.organisation_id IN ({marks}) AND p.town IS NOT NULL "
+            "AND p.town != '' GROUP BY po.organisation_id, p.town ORDER BY n DESC, p.town"
+        )
+        towns: dict[str, list[str]] = {}
+        for org_id, town, _ in self.db.execute(sql, organisation_ids):
+            towns.setdefault(org_id, []).append(town)
+        return towns
+
+    def organisation_contacts(self, organisation_ids: list[str]) -> dict[str, dict]:
+        """Each organisation's contact, from the first project (by title) it runs that names one."""
+        marks = ",".join("?" * len(organisation_ids))
+        sql = (
+            "SELECT po.organisation_id, p.id, p.title, p.contact FROM project_organisations po JOIN projects p "
+            f"ON p.id = po.project_id WHERE po.organisation_id IN ({marks}) AND po.role = 'traeger' "
+            "AND p.contact IS NOT NULL AND p.contact != '' ORDER BY p.title"
+        )
+        contacts: dict[str, dict] = {}
+        for org_id, project_id, title, contact in self.db.execute(sql, organisation_ids):
+            contacts.setdefault(
+                org_id, {"text": contact, "project_id": project_id, "project_title": title, "role": "traeger"}
+            )
+        return contacts
+
     def organisation(self, organisation_id: str) -> dict | None:
         row = next(self.db.query("SELECT * FROM organisations WHERE id = ?", [organisation_id]), None)
         if row:

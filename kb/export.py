@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from ingest import SECTION_NAMES
 from kb.coverage import Coverage
 from kb.network import Network
-from kb.search import PartnerHit, SearchHit
+from kb.partners import PartnerHit
+from kb.search import SearchHit
 
 Cell = str | int | float | None
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets read as a formula
@@ -92,10 +93,18 @@ def organisation_table(network: Network, url_of=None) -> Table:
 
 def partner_table(hits: Sequence[PartnerHit]) -> Table:
     rows = [
-        [rank, hit.id, hit.name, hit.score, "; ".join(hit.towns), "; ".join(p["title"] for p in hit.projects)]
+        [
+            rank,
+            hit.id,
+            hit.name,
+            hit.score,
+            "; ".join(hit.towns),
+            "; ".join(p["title"] for p in hit.projects),
+            hit.contact["text"] if hit.contact else "",
+        ]
         for rank, hit in enumerate(hits, start=1)
     ]
-    return Table("Partner", ["rank", "id", "name", "score", "towns", "projects"], rows)
+    return Table("Partner", ["rank", "id", "name", "score", "towns", "projects", "contact"], rows)
 
 
 def coverage_tables(cover: Coverage, by: str) -> list[Table]:

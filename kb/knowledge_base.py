@@ -24,9 +24,11 @@ from kb.idea_check import Idea, IdeaReport
 from kb.idea_check import check as check_idea
 from kb.indexing import IndexReport, IndexSynchroniser, Progress
 from kb.network import Network, organisation_network
+from kb.partners import PartnerHit
+from kb.partners import partners as find_partners
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
 from kb.relevance import COUNTER_PASSAGES, calibrated
-from kb.search import COUNTER, AllowedChunks, PartnerHit, SearchHit, SearchOutcome
+from kb.search import COUNTER, AllowedChunks, SearchHit, SearchOutcome
 from kb.settings import Settings
 from kb.store import Store, now
 from kb.vocabulary import load_vocabulary
@@ -199,8 +201,10 @@ class KnowledgeBase:
     def similar(self, project_id: str, k: int = 5) -> list[SearchHit]:
         return searching.similar(self.store, self.dense, project_id, k)
 
-    def partners(self, query_or_id: str, k: int = 10, town: str | None = None) -> list[PartnerHit]:
-        return searching.partners(self.store, self.dense, query_or_id, k, town)
+    def partners(self, query_or_id: str, k: int = 10, filters: Filters = NO_FILTERS) -> list[PartnerHit]:
+        """Organisations for an idea, a topic or a project id, by topical fit (a town narrows them);
+        without a topic, the organisations of the projects passing the filters."""
+        return find_partners(self.catalog, self.search, self.similar, query_or_id, k, filters)
 
     def browse(self, filters: Filters) -> list[dict]:
         """Project cards passing the filters, by title (what a filter without a query shows); none without a filter."""

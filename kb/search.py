@@ -1,4 +1,4 @@
-"""The searches a user gets: hybrid project search, similar projects, partner matching."""
+"""The searches a user gets: hybrid project search and similar projects (partners: kb.partners)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,6 @@ SECTION_LABELS = {
 SECOND_CHUNK_WEIGHT = 0.5
 COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
 COMMON_PART_SHARE, COMMON_PART_MIN_DOCS = 0.02, 500
-ROLE_WEIGHT = {"traeger": 1.0, "partner": 0.7}  # running a project says more than supporting it
 
 
 @dataclass
@@ -81,18 +80,6 @@ class SearchOutcome:
     places: list[PlaceOffer] = field(default_factory=list)
     truncated: bool = False  # the query was longer than MAX_QUERY_CHARS and was cut
     weak_hidden: int = 0  # nearest projects below the floor, not listed (ask for all to see them)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class PartnerHit:
-    id: str
-    name: str
-    score: float
-    towns: list[str]
-    projects: list[dict] = field(default_factory=list)  # id, title, town, role, score
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -378,40 +365,3 @@ def similar(store: Store, dense: IndexSynchroniser, project_id: str, k: int = 5)
     chunk_rows = catalog.chunks([i for i, _ in hits])
     ranked, best_chunk = _best_per_project(hits, chunk_rows)
     return _hits(catalog, ranked[:k], best_chunk, chunk_rows, None)
-
-
-def partners(
-    store: Store,
-    dense: IndexSynchroniser,
-    query_or_id: str,
-    k: int = 10,
-    town: str | None = None,
-    depth: int = 12,
-) -> list[PartnerHit]:
-    """Organisations ranked by how strongly they are involved in the projects most like an idea or project."""
-    query_or_id = bounded_query(query_or_id)
-    catalog = Catalog(store.db)
-    if catalog.project(query_or_id) is not None:
-        projects = similar(store, dense, query_or_id, k=depth)
-    else:
-        projects = search(store, dense, query_or_id, k=depth, filters=Filters(town=town))
-    if town:
-        projects = [p for p in projects if (p.town or "").lower() == town.lower()]
-    if not projects:
-        return []
-    top = projects[0].score or 1.0
-    weight = {p.id: max(p.score, 0.0) / top if top > 0 else 1.0 for p in projects}
-    found: dict[str, PartnerHit] = {}
-    for link in catalog.organisation_links([p.id for p in projects]):
-        hit = found.setdefault(link["id"], PartnerHit(link["id"], link["name"], 0.0, []))
-        project = next(p for p in projects if p.id == link["project_id"])
-        hit.score += weight[project.id] * ROLE_WEIGHT.get(link["role"], 0.5)
-        hit.projects.append(
-            {"id": project.id, "title": project.title, "town": project.town, "role": link["role"]}
-        )
-        if project.town and project.town not in hit.towns:
-            hit.towns.append(project.town)
-    ranked = sorted(found.values(), key=lambda h: (-h.score, h.name.lower()))[:k]
-    for hit in ranked:
-        hit.score = round(hit.score, 4)
-    return ranked

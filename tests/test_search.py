@@ -108,7 +108,7 @@ def test_target_group_filter(sample_kb: KnowledgeBase):
     group, count = sample_kb.facets()["target_group"][0]
     hits = sample_kb.search("Unterstützung", k=50, filters=Filters(target_group=group))
     assert len(hits) == count
-    assert {h.id for h in hits} == {card["id"] for card in sample_kb.browse(target_group=group)}
+    assert {h.id for h in hits} == {card["id"] for card in sample_kb.browse(Filters(target_group=group))}
 
 
 def test_markup_in_a_query_is_escaped_in_snippets(quick_kb: KnowledgeBase):
@@ -148,7 +148,7 @@ def test_partners_are_ranked_with_the_projects_that_put_them_there(sample_kb: Kn
 def test_partners_for_a_project_and_by_town(sample_kb: KnowledgeBase):
     by_project = sample_kb.partners("brueckenworte", k=5)
     assert by_project
-    in_town = sample_kb.partners("Arbeit und Ausbildung", k=10, town="Leonberg")
+    in_town = sample_kb.partners("Arbeit und Ausbildung", k=10, filters=Filters(town="Leonberg"))
     assert in_town and all("Leonberg" in p.towns for p in in_town)
 
 

@@ -152,7 +152,7 @@ def test_catalog_filters_and_facets(store: Store):
     facets = catalog.facets()
     assert facets["town"] == [("Böblingen", 2), ("Leonberg", 1)]
     assert ("Ältere Menschen", 1) in facets["target_group"]  # the vocabulary's group, not the wording
-    assert catalog.filtered_project_ids(target_group="Seniorinnen und Senioren") == ["c"]
+    assert catalog.filtered_project_ids(Filters(target_group="Seniorinnen und Senioren")) == ["c"]
 
 
 def test_migrations_run_once_and_store_reopens(tmp_path):

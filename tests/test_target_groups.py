@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from kb import KnowledgeBase, Settings
+from kb import KnowledgeBase
 from kb.catalog import Catalog
+from kb.filters import Filters, Settings
 from kb.schema import migrations
 from kb.store import Store
 from kb.vocabulary import load_vocabulary
@@ -92,26 +93,26 @@ def test_the_project_shows_its_groups_and_its_own_wording(small_kb):
     ],
 )
 def test_the_filter_uses_the_vocabulary_and_its_hierarchy(small_kb, value, expected):
-    assert titles(small_kb.browse(target_group=value)) == expected
+    assert titles(small_kb.browse(Filters(target_group=value))) == expected
 
 
 def test_search_with_a_group_filter_keeps_to_the_group(small_kb):
-    hits = small_kb.search("Treffen jede Woche", target_group="Jugendliche und junge Erwachsene")
+    hits = small_kb.search("Treffen jede Woche", filters=Filters(target_group="Jugendliche und junge Erwachsene"))
     assert [hit.title for hit in hits] == ["Startklar"]
 
 
 def test_a_correction_is_in_force_at_once_and_survives_reingest(small_kb, tmp_path):
     small_kb.correct_target_group("Radfahrer", ["Männer"])
-    assert titles(small_kb.browse(target_group="maenner")) == {"Erzählcafé"}
+    assert titles(small_kb.browse(Filters(target_group="maenner"))) == {"Erzählcafé"}
     row = next(r for r in small_kb.target_group_mappings() if r["text"] == "Radfahrer")
     assert row["method"] == "manual" and row["automatic"] == []
     # the source changes (a new project uses the same wording) and is ingested again
     folder = small_kb.source_folder
     project_file(folder, "e.md", "Radtour", ["radfahrer"])
     small_kb.ingest([folder])
-    assert titles(small_kb.browse(target_group="maenner")) == {"Erzählcafé", "Radtour"}
+    assert titles(small_kb.browse(Filters(target_group="maenner"))) == {"Erzählcafé", "Radtour"}
     assert small_kb.reset_target_group("Radfahrer") is True
-    assert titles(small_kb.browse(target_group="maenner")) == set()
+    assert titles(small_kb.browse(Filters(target_group="maenner"))) == set()
     assert small_kb.reset_target_group("Radfahrer") is False
 
 
@@ -139,14 +140,14 @@ def test_a_store_remaps_by_rules_when_the_vocabulary_changed(small_kb):
         store.close()
     reopened = Store(small_kb.settings.db_path)  # opening finds the old version and maps by rules again
     reopened.close()
-    assert titles(small_kb.browse(target_group="Ältere Menschen")) == {"Teestube"}
+    assert titles(small_kb.browse(Filters(target_group="Ältere Menschen"))) == {"Teestube"}
 
 
 def test_the_sample_ukraine_filter_includes_women_mothers_and_grandparents_from_ukraine(sample_kb):
-    found = sample_kb.browse(target_group="Menschen aus der Ukraine")
+    found = sample_kb.browse(Filters(target_group="Menschen aus der Ukraine"))
     wordings = {w for card in found for w in card["target_groups"]}
     assert {"Frauen aus der Ukraine", "Mütter aus der Ukraine", "Großeltern aus der Ukraine"} <= wordings
-    assert titles(found) <= titles(sample_kb.browse(target_group="Geflüchtete"))
+    assert titles(found) <= titles(sample_kb.browse(Filters(target_group="Geflüchtete")))
 
 
 def test_the_sample_facets_offer_the_vocabulary_not_a_hundred_wordings(sample_kb):
@@ -171,8 +172,8 @@ def test_the_migration_keys_and_maps_the_wordings_of_a_store_made_before_it(tmp_
     try:
         rows = store.conn.execute("SELECT phrase FROM project_target_groups ORDER BY phrase").fetchall()
         assert [r[0] for r in rows] == ["gefluchtete frauen", "seniorinnen"]
-        ids = Catalog(store.db).filtered_project_ids(target_group="Ältere Menschen")
+        ids = Catalog(store.db).filtered_project_ids(Filters(target_group="Ältere Menschen"))
         assert ids == ["p"]
-        assert Catalog(store.db).filtered_project_ids(target_group="Kinder") == []
+        assert Catalog(store.db).filtered_project_ids(Filters(target_group="Kinder")) == []
     finally:
         store.close()

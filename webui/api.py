@@ -90,11 +90,17 @@ def similar(project_id: str):
 
 @bp.get("/partners")
 def partners():
-    query = _required_query()
+    wanted = SearchRequest.from_args()
+    if not (wanted.query or wanted.has_filter):
+        abort(400, description="parameter 'q' is required unless a filter such as 'town' or 'target_group' is given")
     k = _result_count()
-    town = request.args.get("town", "").strip() or None
-    hits = current_kb().partners(query, k=k, town=town)
-    return jsonify({"query": query, "town": town, "results": [hit.to_dict() for hit in hits]})
+    hits = current_kb().partners(wanted.query, k, wanted.filters)
+    return jsonify({"query": wanted.query, **wanted.filters.as_dict(), "results": [hit.to_dict() for hit in hits]})
+
+
+@bp.get("/target-groups")
+def target_groups():
+    return jsonify({"target_groups": current_kb().target_groups()})
 
 
 @bp.get("/facets")

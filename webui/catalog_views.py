@@ -54,7 +54,8 @@ def organisation(organisation_id: str):
 
 @bp.get("/themen")
 def topics():
-    return render_template("catalog/topics.html", facets=current_kb().facets())
+    kb = current_kb()
+    return render_template("catalog/topics.html", facets=kb.facets(), groups=kb.target_groups())
 
 
 @bp.get("/ueber")

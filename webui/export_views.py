@@ -77,7 +77,7 @@ def _organisations() -> list[export.Table]:
 
 
 def _partners() -> list[export.Table]:
-    query = request.args.get("q", "").strip()
-    town = request.args.get("town", "").strip() or None
-    hits = current_kb().partners(query, k=DEFAULT_RESULTS, town=town) if query else []
+    wanted = SearchRequest.from_args()
+    asked = bool(wanted.query or wanted.has_filter)
+    hits = current_kb().partners(wanted.query, DEFAULT_RESULTS, wanted.filters) if asked else []
     return [export.partner_table(hits)]

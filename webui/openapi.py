@@ -115,7 +115,18 @@ SCHEMAS = {
                         "title": {"type": "string"},
                         "town": STRING_OR_NULL,
                         "role": {"type": "string", "enum": ["traeger", "partner"]},
+                        "fit": {"type": "number", "description": "1.0 for the best-fitting project"},
                     },
+                },
+            },
+            "contact": {
+                "type": ["object", "null"],
+                "description": "from a project the organisation runs; else through a project it supports",
+                "properties": {
+                    "text": {"type": "string"},
+                    "project_id": {"type": "string"},
+                    "project_title": {"type": "string"},
+                    "role": {"type": "string", "enum": ["traeger", "partner"]},
                 },
             },
         },
@@ -129,7 +140,24 @@ SCHEMAS = {
             "area": STRING_OR_NULL,
             "organisation": STRING_OR_NULL,
             "town": STRING_OR_NULL,
-            "target_groups": {"type": "array", "items": {"type": "string"}},
+            "target_groups": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "the target groups in the project's own words",
+            },
+            "groups": {
+                "type": "array",
+                "description": "the target groups of the vocabulary the project's wordings are filed under",
+                "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "label": {"type": "string"}},
+                },
+            },
+            "target_group_mapping": {
+                "type": "array",
+                "description": "each wording with its groups and how they were found (rule, model, manual)",
+                "items": {"type": "object"},
+            },
             "partners": {"type": "array", "items": {"type": "string"}},
             "contact": STRING_OR_NULL,
             "period": STRING_OR_NULL,
@@ -295,12 +323,17 @@ def _paths() -> dict:
         },
         "/api/partners": {
             "get": {
-                "summary": "Organisations ranked for partner matching",
+                "summary": "Organisations ranked by topical fit for partner matching",
                 "operationId": "partners",
                 "parameters": [
-                    _query("q", "a topic, an idea or a project id", required=True),
+                    _query("q", "a topic, an idea or a project id (optional with town or target_group)"),
                     count,
                     _query("town", "only organisations active in this town"),
+                    _query(
+                        "target_group",
+                        "only projects for this target group (id or label, sub-groups included)",
+                    ),
+                    _query("area", "only projects of this area"),
                 ],
                 "responses": {
                     "200": _ok(
@@ -310,6 +343,8 @@ def _paths() -> dict:
                             "properties": {
                                 "query": {"type": "string"},
                                 "town": STRING_OR_NULL,
+                                "target_group": STRING_OR_NULL,
+                                "area": STRING_OR_NULL,
                                 "results": {"type": "array", "items": _ref("PartnerHit")},
                             },
                         },
@@ -330,6 +365,36 @@ def _paths() -> dict:
                             "properties": {
                                 name: {"type": "array", "items": _ref("FacetValue")}
                                 for name in ("area", "town", "target_group", "status")
+                            },
+                        },
+                    )
+                },
+            }
+        },
+        "/api/target-groups": {
+            "get": {
+                "summary": "The target-group vocabulary in tree order, with the projects each group's filter finds",
+                "operationId": "targetGroups",
+                "responses": {
+                    "200": _ok(
+                        "the vocabulary",
+                        {
+                            "type": "object",
+                            "properties": {
+                                "target_groups": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "id": {"type": "string"},
+                                            "label": {"type": "string"},
+                                            "en": {"type": "string"},
+                                            "parent": STRING_OR_NULL,
+                                            "depth": {"type": "integer"},
+                                            "count": {"type": "integer"},
+                                        },
+                                    },
+                                }
                             },
                         },
                     )

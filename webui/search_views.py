@@ -6,9 +6,11 @@ from flask import Blueprint, render_template, request, url_for
 
 from kb.input_limits import MAX_QUERY_CHARS, bounded_query, was_cut
 from webui.answer_text import compose_answer
+from webui.contact_links import contact_links
 from webui.request_parsing import DEFAULT_RESULTS, SearchRequest, browse, current_kb, wants_all
 
 bp = Blueprint("search", __name__)
+bp.add_app_template_filter(contact_links, "contact_links")
 
 # (query, language): the last shows that ideas may be written in another language.
 EXAMPLE_QUERIES = [
@@ -41,6 +43,7 @@ def start():
         truncated=was_cut(request.args.get("q", "")),
         listed=listed,
         facets=kb.facets(),
+        groups=kb.target_groups(),
         examples=EXAMPLE_QUERIES,
         project_count=len(kb.catalog.project_ids()),
     )
@@ -48,11 +51,20 @@ def start():
 
 @bp.get("/partner")
 def partner_finder():
-    query = bounded_query(request.args.get("q", ""))
-    town = request.args.get("town", "").strip() or None
+    wanted = SearchRequest.from_args()
     kb = current_kb()
-    hits = kb.partners(query, k=DEFAULT_RESULTS, town=town) if query else []
-    return render_template("search/partner.html", query=query, town=town, hits=hits, facets=kb.facets())
+    asked = bool(wanted.query or wanted.has_filter)
+    hits = kb.partners(wanted.query, DEFAULT_RESULTS, wanted.filters) if asked else []
+    return render_template(
+        "search/partner.html",
+        query=wanted.query,
+        town=wanted.town,
+        target_group=wanted.target_group,
+        asked=asked,
+        hits=hits,
+        facets=kb.facets(),
+        groups=kb.target_groups(),
+    )
 
 
 @bp.get("/antwort")

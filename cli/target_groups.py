@@ -1,0 +1,83 @@
+"""`kb target-groups`: the vocabulary with counts, how each wording is filed, and corrections."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from kb.knowledge_base import KnowledgeBase
+
+METHOD_LABELS = {
+    "rule": "rule",
+    "model": "model",
+    "manual": "corrected",
+    "none": "no group",
+    "pending": "pending",
+}
+
+
+def register(cli: click.Group, open_kb) -> None:
+    """Add the command group to the `kb` command (open_kb(ctx) opens the knowledge base)."""
+
+    @cli.group(name="target-groups")
+    def target_groups() -> None:
+        """The target-group vocabulary: list it, see how wordings are filed, correct a wording."""
+
+    @target_groups.command(name="list")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_context
+    def list_groups(ctx: click.Context, as_json: bool) -> None:
+        """The groups (sub-groups indented) with the number of projects each filter finds."""
+        groups = open_kb(ctx).target_groups()
+        if as_json:
+            click.echo(json.dumps(groups, ensure_ascii=False, indent=2))
+            return
+        for group in groups:
+            indent = "  " * group["depth"]
+            click.echo(f"{indent}{group['label']} [{group['id']}]  {group['count']}")
+
+    @target_groups.command(name="mappings")
+    @click.option("--json", "as_json", is_flag=True)
+    @click.pass_context
+    def mappings(ctx: click.Context, as_json: bool) -> None:
+        """Every wording in use, the groups it is filed under and how (rule, model, corrected)."""
+        table = open_kb(ctx).target_group_mappings()
+        if as_json:
+            click.echo(json.dumps(table, ensure_ascii=False, indent=2))
+            return
+        for row in table:
+            groups = ", ".join(g["label"] for g in row["groups"]) or "-"
+            method = METHOD_LABELS.get(row["method"], row["method"])
+            click.echo(f"{row['text']}  ->  {groups}  ({method}; {row['projects']} project(s))")
+
+    @target_groups.command(name="set")
+    @click.argument("wording")
+    @click.argument("groups", nargs=-1)
+    @click.pass_context
+    def set_mapping(ctx: click.Context, wording: str, groups: tuple[str, ...]) -> None:
+        """File WORDING under GROUPS (ids or labels; none: under no group), for every project using
+        it, kept over re-ingests."""
+        kb: KnowledgeBase = open_kb(ctx)
+        try:
+            kb.correct_target_group(wording, list(groups))
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        labels = ", ".join(g["label"] for g in _row(kb, wording)["groups"]) or "no group"
+        click.echo(f"{wording!r} is now filed under: {labels}")
+
+    @target_groups.command(name="reset")
+    @click.argument("wording")
+    @click.pass_context
+    def reset_mapping(ctx: click.Context, wording: str) -> None:
+        """Drop the correction of WORDING: the automatic mapping is in force again."""
+        if not open_kb(ctx).reset_target_group(wording):
+            raise click.ClickException(f"{wording!r} has no correction")
+        click.echo(f"{wording!r}: the automatic mapping is in force again")
+
+
+def _row(kb: KnowledgeBase, wording: str) -> dict:
+    from kb.group_mapping import phrase_key
+
+    key = phrase_key(wording)
+    return next((row for row in kb.target_group_mappings() if row["phrase"] == key), {"groups": []})
