@@ -11,6 +11,7 @@ from kb import KnowledgeBase, Settings
 from kb.catalog import ROLE_LABELS
 from webui import (
     admin,
+    admin_groups,
     admin_records,
     api,
     catalog_views,
@@ -69,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         export_views.bp,
         admin.bp,
         admin_records.bp,
+        admin_groups.bp,
         api.bp,
     )
     for blueprint in blueprints:
