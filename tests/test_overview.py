@@ -94,7 +94,14 @@ def test_coverage_counts_towns_areas_and_groups_with_every_county_town(filled: S
     assert cover.outside_county == ["Stuttgart"]
     assert cover.group_count("Frauen", "Bildung") == 1
     assert cover.group_count("Kinder", "Gesundheit") == 1
-    assert cover.group_totals == {"Frauen": 3, "Geflüchtete": 1, "Kinder": 2}
+    # target groups as the vocabulary files them: a group counts its sub-groups' projects
+    assert cover.group_totals == {
+        "Frauen": 3,
+        "Menschen mit Migrationsgeschichte": 1,
+        "Geflüchtete": 1,
+        "Kinder": 2,
+    }
+    assert cover.target_groups == ["Kinder", "Frauen", "Menschen mit Migrationsgeschichte", "Geflüchtete"]
     assert cover.most_by_town == 2
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from kb import KnowledgeBase
+from kb import KnowledgeBase, Settings
 from kb.catalog import Catalog
-from kb.filters import Filters, Settings
+from kb.filters import Filters
 from kb.schema import migrations
 from kb.store import Store
 from kb.vocabulary import load_vocabulary
