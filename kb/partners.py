@@ -27,8 +27,11 @@ SimilarFn = Callable[[str, int], list[SearchHit]]
 ROLE_WEIGHT = {"traeger": 1.0, "partner": 0.5}  # running a project says more than supporting it
 RANK_DECAY = 0.7  # fit of the project at rank r (0 = best): RANK_DECAY ** r
 FURTHER_PROJECT_SHARE = 0.25  # what each further fitting project adds, as a share of its own fit
-TOPIC_DEPTH = 15  # projects that may put an organisation on the list
-TOWN_DEPTH = 30  # deeper when a town narrows, so the town's fitting organisations are still reached
+# Projects that may put an organisation on the list: deep enough that a town's fitting
+# organisations are reached when a town narrows (rank 30 fits 0.7^30 ≈ 0.00002: far ones only
+# fill a short list, never reorder a long one), and one depth with or without a town, so that a
+# town keeps the topical order exactly.
+DEPTH = 30
 
 
 @dataclass
@@ -60,7 +63,7 @@ def partners(
         return organisations_for_filters(catalog, k, filters)
     town = filters.town
     topical = replace(filters, town=None)  # the topic decides; the town only narrows afterwards
-    depth = TOWN_DEPTH if town else TOPIC_DEPTH
+    depth = DEPTH
     exclude: set[str] = set()
     if catalog.has_project(query):
         allowed = catalog.filtered_project_ids(topical)

@@ -87,23 +87,20 @@ def test_contact_links_escape_and_link():
 def test_the_admin_corrects_a_wording_and_the_filter_follows(admin_client, writable_kb):
     assert admin_client.get("/admin/zielgruppen").status_code == 302  # log in first
     log_in(admin_client)
-    page = admin_client.get("/admin/zielgruppen", query_string={"wortlaut": "Alleinstehende"})
-    html = page.get_data(as_text=True)
-    assert "„Alleinstehende“ zuordnen" in html
+    wording = "Erstmieterinnen und Erstmieter"  # filed under no group in the sample
+    html = admin_client.get("/admin/zielgruppen", query_string={"wortlaut": wording}).get_data(as_text=True)
+    assert f"„{wording}“ zuordnen" in html
     token = csrf_from(html)
-    before = {c["id"] for c in writable_kb.browse(Filters(target_group="Nachbarschaft und Einheimische"))}
-    using = {c["id"] for c in writable_kb.browse(Filters(target_group="Alleinstehende"))}
-    assert using - before
+    volunteers = Filters(target_group="Ehrenamtliche")
+    using = {c["id"] for c in writable_kb.browse(Filters(target_group=wording))}
+    assert using and not writable_kb.browse(volunteers)
     done = admin_client.post(
-        "/admin/zielgruppen",
-        data={"csrf_token": token, "wording": "Alleinstehende", "group": ["nachbarschaft"]},
+        "/admin/zielgruppen", data={"csrf_token": token, "wording": wording, "group": ["ehrenamtliche"]}
     )
     assert done.status_code == 302
-    after = {c["id"] for c in writable_kb.browse(Filters(target_group="Nachbarschaft und Einheimische"))}
-    assert after == before | using
-    refused = admin_client.post("/admin/zielgruppen", data={"wording": "Alleinstehende", "group": ["kinder"]})
+    assert {c["id"] for c in writable_kb.browse(volunteers)} == using
+    assert "von Hand korrigiert" in admin_client.get("/admin/zielgruppen").get_data(as_text=True)
+    refused = admin_client.post("/admin/zielgruppen", data={"wording": wording, "group": ["kinder"]})
     assert refused.status_code in (400, 403)  # no CSRF token
-    admin_client.post(
-        "/admin/zielgruppen/zuruecksetzen", data={"csrf_token": token, "wording": "Alleinstehende"}
-    )
-    assert {c["id"] for c in writable_kb.browse(Filters(target_group="Nachbarschaft und Einheimische"))} == before
+    admin_client.post("/admin/zielgruppen/zuruecksetzen", data={"csrf_token": token, "wording": wording})
+    assert writable_kb.browse(volunteers) == []
