@@ -19,7 +19,8 @@ from kb.coverage import Coverage, coverage
 from kb.evaluation import EvalReport, evaluate
 from kb.filters import NO_FILTERS, Filters
 from kb.fund_rules import FundRules, load_fund_rules
-from kb.group_mapping import GroupMapper, mapping_table
+from kb.group_mapper import GroupMapper
+from kb.group_mapping import mapping_table
 from kb.idea_check import Idea, IdeaReport
 from kb.idea_check import check as check_idea
 from kb.indexing import IndexReport, IndexSynchroniser, Progress
