@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field, replace
 from kb.catalog import Catalog
 from kb.filters import NO_FILTERS, Filters
 from kb.input_limits import bounded_query
+from kb.result_details import contact_links
 from kb.search import SearchHit
 
 SearchFn = Callable[[str, int, Filters], list[SearchHit]]
@@ -41,7 +42,7 @@ class PartnerHit:
     score: float  # 1.0 for the best-fitting organisation, the others relative to it
     towns: list[str]
     projects: list[dict] = field(default_factory=list)  # id, title, town, role, fit (best first)
-    contact: dict | None = None  # text, project_id, project_title, role (of this organisation there)
+    contact: dict | None = None  # text, links (mailto:/tel:), project_id, project_title, role there
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -149,6 +150,7 @@ def _contact(entries: list[dict]) -> dict | None:
             if wanted(entry) and entry["contact"]:
                 return {
                     "text": entry["contact"],
+                    "links": contact_links(entry["contact"]),
                     "project_id": entry["id"],
                     "project_title": entry["title"],
                     "role": entry["role"],
@@ -165,4 +167,4 @@ def _fill_details(catalog: Catalog, hits: list[PartnerHit]) -> None:
     for hit in hits:
         hit.towns = towns.get(hit.id, [])
         if (hit.contact is None or hit.contact["role"] != "traeger") and hit.id in own:
-            hit.contact = own[hit.id]
+            hit.contact = {**own[hit.id], "links": contact_links(own[hit.id]["text"])}

@@ -84,6 +84,7 @@ def test_every_organisation_has_a_contact_from_its_projects(sample_kb):
         assert hit.contact is not None, hit.name
         project = sample_kb.project(hit.contact["project_id"])
         assert hit.contact["text"] == project["contact"]
+        assert {link["href"][:4] for link in hit.contact["links"]} == {"mail", "tel:"}
         if hit.contact["role"] == "traeger":
             assert involved(sample_kb, project["id"])[hit.id] == "traeger"
 

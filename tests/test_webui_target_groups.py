@@ -8,7 +8,6 @@ from html import unescape
 
 from kb.filters import Filters
 from tests.helpers import csrf_from, log_in
-from webui.contact_links import contact_links
 
 
 def card_titles(html: str) -> list[str]:
@@ -73,14 +72,6 @@ def test_the_partner_page_shows_contacts_as_links_and_lists_a_towns_organisation
     alone = client.get("/partner", query_string={"town": "Herrenberg"}).get_data(as_text=True)
     assert "Ohne Thema: alle Organisationen" in alone and "Organisationen in Herrenberg</h2>" in alone
     assert len(card_titles(alone)) >= 2
-
-
-def test_contact_links_escape_and_link():
-    html = str(contact_links("Anna <b>, Tel. 07031 123-4512, anna@verein.example.org"))
-    assert "&lt;b&gt;" in html
-    assert '<a href="tel:070311234512">07031 123-4512</a>' in html
-    assert '<a href="mailto:anna@verein.example.org">anna@verein.example.org</a>' in html
-    assert str(contact_links("x" * 600)) == "x" * 600
 
 
 def test_the_admin_corrects_a_wording_and_the_filter_follows(admin_client, writable_kb):

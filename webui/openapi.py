@@ -124,6 +124,11 @@ SCHEMAS = {
                 "description": "from a project the organisation runs; else through a project it supports",
                 "properties": {
                     "text": {"type": "string"},
+                    "links": {
+                        "type": "array",
+                        "items": {"type": "object"},
+                        "description": "mailto:/tel: links",
+                    },
                     "project_id": {"type": "string"},
                     "project_title": {"type": "string"},
                     "role": {"type": "string", "enum": ["traeger", "partner"]},

@@ -6,11 +6,9 @@ from flask import Blueprint, render_template, request, url_for
 
 from kb.input_limits import MAX_QUERY_CHARS, bounded_query, was_cut
 from webui.answer_text import compose_answer
-from webui.contact_links import contact_links
 from webui.request_parsing import DEFAULT_RESULTS, SearchRequest, browse, current_kb, wants_all
 
 bp = Blueprint("search", __name__)
-bp.add_app_template_filter(contact_links, "contact_links")
 
 # (query, language): the last shows that ideas may be written in another language.
 EXAMPLE_QUERIES = [
