@@ -104,12 +104,12 @@ def test_pick_two_results_and_copy_the_answer(page):
     text = page.get_by_label("Antworttext zum Kopieren").input_value()
     assert text.startswith("Guten Tag,")
     assert f"1. {titles[0]}" in text and f"2. {titles[1]}" in text
-    assert text.count("Kontakt:") == 2 and text.count("Träger:") == 2
+    assert text.count("Kontakt:") == 2 and text.count("Angeboten von") == 2
     page.get_by_role("button", name="Text kopieren").click()
     page.wait_for_selector(".copy-status:has-text('kopiert')")
     assert page.evaluate("navigator.clipboard.readText()") == text
     screenshot(page, "antwort")
-    page.get_by_role("link", name="Druckansicht").click()
+    page.get_by_role("button", name="Druckansicht").click()
     page.emulate_media(media="print")
     assert page.locator(".site-header").is_hidden()
     assert page.locator("pre.answer-print").inner_text().startswith("Guten Tag,")

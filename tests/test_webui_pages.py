@@ -45,7 +45,7 @@ def test_search_shows_the_fitting_project_first_with_section_and_highlight(model
         r"<dt>Träger</dt><dd[^>]*>Freundeskreis Brückenschlag Herrenberg e\.V\.</dd>", first_card
     )
     assert f'name="ids" value="{SPRACHCAFE_ID}"' in html
-    assert 'action="/antwort"' in html
+    assert 'action="/merkliste"' in html
 
 
 def test_search_page_lists_the_same_projects_as_the_api(client):
@@ -156,42 +156,6 @@ def test_partner_finder_without_query_shows_only_the_form(client):
     html = client.get("/partner").get_data(as_text=True)
     assert '<label for="q">Thema oder Idee</label>' in html
     assert "Organisationen zu" not in html and 'class="cards"' not in html
-
-
-def test_answer_text_names_picked_projects_with_organisation_town_and_contact(client, quick_kb):
-    ids = [SPRACHCAFE_ID, quick_kb.projects()[-1]["id"]]
-    response = client.get("/antwort", query_string={"q": "Deutsch üben", "ids": ids})
-    html = unescape(response.get_data(as_text=True))
-    text = re.search(r'<textarea id="antworttext"[^>]*>(.*?)</textarea>', html, re.S).group(1)
-    assert text.startswith("Guten Tag,")
-    assert "Anfrage zu „Deutsch üben“" in text
-    for position, project_id in enumerate(ids, 1):
-        project = quick_kb.project(project_id)
-        assert f"{position}. {project['title']}" in text
-        assert f"Träger: {project['organisation']}" in text
-        assert f"Ort: {project['town']}" in text
-        assert f"Kontakt: {' '.join(project['contact'].split())}" in text
-        assert f"http://localhost/projekte/{project_id}" in text
-    assert 'data-copy-target="antworttext"' in html
-    assert "druck=1" in html
-
-
-def test_answer_print_view_and_missing_projects(client):
-    html = client.get(
-        "/antwort", query_string={"ids": [SPRACHCAFE_ID, "gibt-es-nicht"], "druck": "1"}
-    ).get_data(as_text=True)
-    assert 'class="print-view"' in html
-    assert re.search(r'<pre class="answer-print"[^>]*>Guten Tag,', html)
-    html = client.get("/antwort", query_string={"ids": [SPRACHCAFE_ID, "gibt-es-nicht"]}).get_data(
-        as_text=True
-    )
-    assert "weggelassen" in html
-
-
-def test_answer_without_picked_projects_explains_what_to_do(client):
-    html = client.get("/antwort", query_string={"q": "Kochkurs"}).get_data(as_text=True)
-    assert "Sie haben noch keine Projekte ausgewählt." in html
-    assert 'href="/?q=Kochkurs"' in html
 
 
 def test_topics_page_counts_and_links_to_filtered_searches(client, quick_kb):

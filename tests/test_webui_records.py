@@ -261,7 +261,7 @@ def test_partners_similar_and_answer_see_a_correction_at_once(client: FlaskClien
     found = client.get("/api/partners", query_string={"q": "Vorlesen mit Seniorinnen"}).get_json()["results"]
     assert "Seniorenzentrum Am Schlossberg" in {p["name"] for p in found}
     answer = client.get("/antwort", query_string={"ids": "lesepaten-herrenberg"}).get_data(as_text=True)
-    assert "Worum es geht: Vorlesepatenschaften zwischen Seniorinnen und Kindern." in answer
+    assert "\nVorlesepatenschaften zwischen Seniorinnen und Kindern.\n" in answer
     similar = client.get("/api/projects/sprachcafe-sindelfingen/similar").get_json()["results"]
     assert "lesepaten-herrenberg" in {hit["id"] for hit in similar}
     assert next(h for h in similar if h["id"] == "lesepaten-herrenberg")["summary"].startswith(

@@ -13,6 +13,7 @@ from webui import (
     admin,
     admin_groups,
     admin_records,
+    answer_views,
     api,
     catalog_views,
     errors,
@@ -65,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     blueprints = (
         search_views.bp,
+        answer_views.bp,
         catalog_views.bp,
         overview_views.bp,
         export_views.bp,

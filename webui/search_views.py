@@ -1,11 +1,11 @@
-"""The pages for finding things: the start page search, the partner finder and the enquiry answer."""
+"""The pages for finding things: the start page search and the partner finder."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 
-from kb.input_limits import MAX_QUERY_CHARS, bounded_query, was_cut
-from webui.answer_text import compose_answer
+from kb.input_limits import MAX_QUERY_CHARS, was_cut
+from webui.answer_views import picked_ids, remember_list_address
 from webui.request_parsing import DEFAULT_RESULTS, SearchRequest, browse, current_kb, wants_all
 
 bp = Blueprint("search", __name__)
@@ -17,7 +17,6 @@ EXAMPLE_QUERIES = [
     ("Hausaufgabenhilfe und Elternarbeit an der Grundschule", "de"),
     ("Kadınlar için çocuk bakımlı Almanca kursu", "tr"),
 ]
-MAX_ANSWER_PROJECTS = 20
 
 
 @bp.get("/")
@@ -31,6 +30,8 @@ def start():
         else None
     )
     listed = browse(search.filters) if not search.query and search.has_filter else []
+    if search.query or search.has_filter:
+        remember_list_address()
     return render_template(
         "search/start.html",
         search=search,
@@ -44,6 +45,7 @@ def start():
         groups=kb.target_groups(),
         examples=EXAMPLE_QUERIES,
         project_count=len(kb.catalog.project_ids()),
+        picked=set(picked_ids()),
     )
 
 
@@ -62,20 +64,4 @@ def partner_finder():
         hits=hits,
         facets=kb.facets(),
         groups=kb.target_groups(),
-    )
-
-
-@bp.get("/antwort")
-def enquiry_answer():
-    query = bounded_query(request.args.get("q", ""))
-    wanted = list(dict.fromkeys(i for i in request.args.getlist("ids") if i.strip()))[:MAX_ANSWER_PROJECTS]
-    kb = current_kb()
-    projects = [p for p in (kb.project(project_id) for project_id in wanted) if p is not None]
-    missing = len(wanted) - len(projects)
-    text = compose_answer(
-        query, projects, lambda pid: url_for("catalog.project", project_id=pid, _external=True)
-    )
-    template = "search/answer_print.html" if request.args.get("druck") else "search/answer.html"
-    return render_template(
-        template, query=query, projects=projects, text=text if projects else "", missing=missing, ids=wanted
     )

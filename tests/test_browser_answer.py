@@ -1,0 +1,116 @@
+"""The answer letter and the search results in Chromium: German and Arabic, 1100 and 360 px, axe-core."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import docx
+import pytest
+
+from tests.helpers import serious_violations
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+ARABIC_IDEA = "مقهى لغة للنساء مع رعاية الأطفال لممارسة اللغة الألمانية"
+RESULTS = "/?q=Sprachcaf%C3%A9+f%C3%BCr+Gefl%C3%BCchtete"
+
+
+def context_for(browser, live_server, width: int, language: str):
+    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"/?lang={language}")  # the cookie remembers it for the pages below
+    return context, page
+
+
+def fill_the_merkliste(page) -> None:
+    """Tick on a filtered list, then on a search: the Merkliste keeps both (no JavaScript needed)."""
+    page.goto("/?area=Bildung")
+    page.locator("#auswahl-1").check()
+    page.locator("button[name=go][value=merken]").click()
+    page.goto(RESULTS)
+    page.locator("#auswahl-2").check()
+    page.locator("button[name=go][value=antwort]").click()
+    page.wait_for_selector("#antworttext")
+
+
+@pytest.mark.parametrize("language", ["de", "ar"])
+@pytest.mark.parametrize("width", [1100, 360])
+def test_results_and_answer_pages_pass_axe(browser, live_server, width, language):
+    context, page = context_for(browser, live_server, width, language)
+    try:
+        found = {}
+        for url in (RESULTS, f"/?q={ARABIC_IDEA}", "/?area=Gesundheit"):
+            page.goto(url)
+            found[url] = serious_violations(page)
+        fill_the_merkliste(page)
+        found["/antwort"] = serious_violations(page)
+        page.locator("button[type=submit]", has_text="Druck" if language == "de" else "الطباعة").first.click()
+        page.wait_for_selector("pre.answer-print")
+        found["/antwort/druck"] = serious_violations(page)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+    finally:
+        context.close()
+    assert {url: problems for url, problems in found.items() if problems} == {}
+    assert overflow <= 0
+
+
+def test_arabic_results_are_right_to_left_with_the_query_isolated(browser, live_server):
+    context, page = context_for(browser, live_server, 1100, "ar")
+    try:
+        page.goto(f"/?q={ARABIC_IDEA}")
+        assert page.evaluate("document.documentElement.dir") == "rtl"
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('#trefferliste .card h3')).direction")
+            == "ltr"
+        )
+        heading = page.locator("#ergebnis-titel")
+        assert heading.locator("bdi").inner_text() == ARABIC_IDEA
+        assert "مشاريع" in heading.inner_text() or "مشروع" in heading.inner_text()
+        page.evaluate("window.scrollTo(0, document.getElementById('ergebnis-titel').offsetTop - 120)")
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOTS / "ergebnisse-arabisch.png"))
+    finally:
+        context.close()
+
+
+def test_the_merkliste_survives_new_searches_and_the_way_back_without_javascript(browser, live_server):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        fill_the_merkliste(page)
+        assert page.locator(".merkliste-count").inner_text() == "2"
+        page.get_by_role("link", name="Zurück zur Liste").click()
+        assert "q=Sprachcaf" in page.url
+        assert page.locator("#auswahl-2").is_checked()
+        page.goto("/?area=Bildung")
+        assert page.locator("#auswahl-1").is_checked()
+    finally:
+        context.close()
+
+
+def test_edited_letter_is_printed_and_downloaded_as_edited(browser, live_server):
+    context = browser.new_context(base_url=live_server, accept_downloads=True)
+    page = context.new_page()
+    try:
+        fill_the_merkliste(page)
+        box = page.get_by_label("Antworttext zum Kopieren")
+        edited = box.input_value().replace("[Ihr Name]", "Anna Beispiel")
+        box.fill(edited)
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Als Word-Datei (.docx)").click()
+        document = docx.Document(io.BytesIO(Path(download.value.path()).read_bytes()))
+        paragraphs = [p.text for p in document.paragraphs]
+        assert paragraphs[1] == "Guten Tag," and any("Anna Beispiel" in p for p in paragraphs)
+        assert sum(p.startswith(("1. ", "2. ")) for p in paragraphs) == 2
+        page.get_by_role("button", name="Druckansicht").click()
+        assert "Anna Beispiel" in page.locator("pre.answer-print").inner_text()
+        mailto = page.go_back() and page.get_by_role("link", name="Als E-Mail öffnen").get_attribute("href")
+        assert mailto.startswith("mailto:?subject=") and "body=Guten%20Tag" in mailto
+    finally:
+        context.close()
