@@ -9,7 +9,7 @@ from dataclasses import fields
 
 import click
 
-from cli import target_groups
+from cli import answer, target_groups
 from index import EmbedderError, VectorIndexError
 from ingest import SUFFIX_KINDS, IngestError
 from kb.evaluation import EvalError
@@ -285,6 +285,7 @@ def demo(ctx: click.Context, host: str, port: int, no_serve: bool) -> None:
 
 
 target_groups.register(cli, _open)
+answer.register(cli, _open)
 
 
 def main() -> None:

@@ -220,3 +220,33 @@ def test_clearing_the_merkliste(read_app):
     token = csrf(client.get("/antwort").get_data(as_text=True))
     client.post("/merkliste/leeren", data={"csrf_token": token})
     assert "Sie haben noch keine Projekte ausgewählt." in client.get("/antwort").get_data(as_text=True)
+
+
+# ---- the command line ---------------------------------------------------------------------------
+def test_kb_answer_prints_the_letter_and_writes_the_docx(tmp_path: Path):
+    from click.testing import CliRunner
+
+    from cli import cli
+    from tests.fake_embedder import HashingEmbedder
+    from tests.helpers import write_project
+
+    data = tmp_path / "data"
+
+    def run(*args: str):
+        return CliRunner().invoke(
+            cli, ["--data-dir", str(data), *args], obj={"embedder": HashingEmbedder()}, catch_exceptions=False
+        )
+
+    path = write_project(tmp_path / "in", "a.md", "Sprachcafé Miteinander", approach="Frauen üben Deutsch.")
+    assert run("ingest", "--quiet", str(path)).exit_code == 0
+    out = tmp_path / "antwort.docx"
+    result = run("answer", "sprachcafe-miteinander", "--docx", str(out), "--base-url", "https://pf.example/")
+    assert result.exit_code == 0
+    assert (
+        result.output.startswith("Guten Tag,")
+        and "Mehr dazu: https://pf.example/projekte/sprachcafe-miteinander" in result.output
+    )
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(out.read_bytes())).paragraphs]
+    assert paragraphs[1] == "Guten Tag," and paragraphs[3].startswith("1. Sprachcafé Miteinander")
+    missing = run("answer", "gibt-es-nicht")
+    assert missing.exit_code == 1 and "no such project: gibt-es-nicht" in missing.output
