@@ -273,13 +273,16 @@ def _keyword_chunks(
 def _best_per_project(
     chunks: list[tuple[int, float]], rows: dict[int, dict]
 ) -> tuple[list[tuple[str, float]], dict[str, int]]:
-    """Project scores from chunk scores (best first): the best chunk, plus half the second best.
+    """Project scores from chunk scores (best first): the best chunk, plus half the best chunk of
+    another section.
 
-    A project that matches with two passages is more likely what was asked for than one with a
-    single lucky passage; what this is worth on the sample evaluation set is measured in the
-    README ("Search quality"), where the figures are kept up to date.
+    A project that matches with two of its parts is more likely what was asked for than one with a
+    single lucky passage; on the sample evaluation set this lifts nDCG@5 from 0.852 to 0.872 for
+    German queries and from 0.773 to 0.819 for the others (see README, "Search quality"). The
+    second passage must come from another section: the two halves of one long section are one
+    match, and counting them favoured split paragraphs on XQuAD (README, "XQuAD end to end").
     """
-    scores: dict[str, list[float]] = {}
+    found: dict[str, list[tuple[float, tuple]]] = {}
     best_chunk: dict[str, int] = {}
     for chunk_id, score in chunks:
         row = rows.get(chunk_id)
@@ -287,11 +290,13 @@ def _best_per_project(
             continue
         project_id = row["project_id"]
         best_chunk.setdefault(project_id, chunk_id)
-        scores.setdefault(project_id, []).append(score)
-    floor = min((score for _, score in chunks), default=0.0)  # stands in for a second chunk not retrieved
-    ranked = [
-        (pid, s[0] + SECOND_CHUNK_WEIGHT * (s[1] if len(s) > 1 else floor)) for pid, s in scores.items()
-    ]
+        found.setdefault(project_id, []).append((score, (row["kind"], row["heading"])))
+    floor = min((score for _, score in chunks), default=0.0)  # stands in for a second part not retrieved
+    ranked = []
+    for project_id, scored in found.items():
+        best, section = scored[0]
+        second = next((score for score, other in scored[1:] if other != section), floor)
+        ranked.append((project_id, best + SECOND_CHUNK_WEIGHT * second))
     ranked.sort(key=lambda pair: -pair[1])
     return ranked, best_chunk
 
