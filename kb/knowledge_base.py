@@ -150,6 +150,7 @@ class KnowledgeBase:
         with self._write_lock:
             changed = self.corrections.correct(project_id, changes, now())
             if changed:
+                self.group_mapper.complete(self.store)  # a corrected target group no rule knows
                 self.dense.sync(self.store)
             return changed
 
@@ -169,6 +170,7 @@ class KnowledgeBase:
         """A project entered by form, without a file; returns its id."""
         with self._write_lock:
             project_id = self.corrections.add_project(values, now())
+            self.group_mapper.complete(self.store)
             self.dense.sync(self.store)
             return project_id
 
