@@ -253,13 +253,20 @@ def eval_command(ctx: click.Context, queries: str, k: int, as_json: bool) -> Non
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int, help="request threads of the WSGI server")
+@click.option("--threads", default=4, show_default=True, type=int, help="request threads of each worker")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="worker processes sharing the port (each loads the model: ~150 MB each)",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, threads: int, workers: int) -> None:
     """The web UI and JSON API through a production WSGI server (waitress)."""
     from cli.serving import serve_app
 
-    serve_app(_settings(ctx), host, port, threads)
+    serve_app(_settings(ctx), host, port, threads, workers)
 
 
 @cli.command()

@@ -122,6 +122,8 @@ class KnowledgeBase:
                     os.replace(incoming, target)
                 outcome.path = str(target)
                 self.group_mapper.complete(self.store)
+                # Messages name the file as uploaded, never its place on the server.
+                outcome.errors = [error.replace(str(incoming), name) for error in outcome.errors]
                 return outcome, self.dense.sync(self.store)
         finally:
             incoming.unlink(missing_ok=True)

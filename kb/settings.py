@@ -21,6 +21,12 @@ SETTINGS_HELP: list[tuple[str, str, str]] = [
     ("admin_password", "KB_ADMIN_PASSWORD", "password of the web admin area; unset = admin disabled"),
     ("max_upload_mb", "KB_MAX_UPLOAD_MB", "largest file accepted by ingest and upload, in MB"),
     (
+        "base_url",
+        "KB_BASE_URL",
+        "address the site is reached at (https://…), for full links in answer texts, exports and the API "
+        "description; unset = links relative to the site, never taken from a request's Host header",
+    ),
+    (
         "county_file",
         "KB_COUNTY_FILE",
         "TOML list of the county's towns with coordinates (default: Landkreis Böblingen)",
@@ -43,6 +49,7 @@ class Settings:
     threads: int | None = None
     admin_password: str | None = field(default=None, repr=False)
     max_upload_mb: float = 50.0
+    base_url: str | None = None
     today: date | None = None  # the day project statuses are reckoned on; None: the real day (tests fix it)
     county_file: Path | None = None
     fund_rules_file: Path | None = None

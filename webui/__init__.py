@@ -56,6 +56,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
     # records keep their own order (id, title, score first); JSON_SORT_KEYS is ignored since Flask 2.3
     app.json.sort_keys = False
+    refused = admin.password_problem(app.config["ADMIN_PASSWORD"])
+    if refused:
+        app.logger.warning(refused)
+        app.config.update(ADMIN_PASSWORD=None, ADMIN_PASSWORD_REFUSED=refused)
     app.extensions[KB_EXTENSION] = knowledge_base
     # Every template names roles the same way, in the interface language ("Träger" and "Partner"
     # are in the catalogs through the templates that show them as headings).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from functools import wraps
 from pathlib import Path
 
@@ -12,13 +11,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext, lazy_gettext, ngettext
 
 from ingest import SUFFIX_KINDS
+from kb.knowledge_base import safe_filename
+from webui.admin_sessions import AdminSessions
 from webui.login_throttle import LoginThrottle
-from webui.request_parsing import current_kb
+from webui.request_parsing import KB_EXTENSION, current_kb
 from webui.security import check_csrf
+from webui.upload_messages import german_message
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 THROTTLE_EXTENSION = "praxisfinder_login_throttle"
+SESSIONS_EXTENSION = "praxisfinder_admin_sessions"
 STATUS_LABELS = {
     "ok": lazy_gettext("eingelesen"),
     "partial": lazy_gettext("teilweise eingelesen"),
@@ -26,6 +29,7 @@ STATUS_LABELS = {
     "failed": lazy_gettext("nicht eingelesen"),
     "skipped": lazy_gettext("übersprungen"),
 }
+MIN_PASSWORD_LENGTH = 12
 ACCEPTED_SUFFIXES = ",".join(SUFFIX_KINDS)  # what the file picker offers: what ingest reads
 
 
@@ -33,12 +37,28 @@ ACCEPTED_SUFFIXES = ",".join(SUFFIX_KINDS)  # what the file picker offers: what 
 def _create_throttle(state) -> None:
     config = state.app.config
     state.app.extensions[THROTTLE_EXTENSION] = LoginThrottle(
-        max_failures=config["ADMIN_MAX_FAILURES"], lockout_seconds=config["ADMIN_LOCKOUT_SECONDS"]
+        max_failures=config["ADMIN_MAX_FAILURES"],
+        lockout_seconds=config["ADMIN_LOCKOUT_SECONDS"],
+        pause_seconds=config["ADMIN_FAILURE_DELAY_SECONDS"],
     )
+    data_dir = state.app.extensions[KB_EXTENSION].settings.data_dir
+    state.app.extensions[SESSIONS_EXTENSION] = AdminSessions(data_dir, config["PERMANENT_SESSION_LIFETIME"])
 
 
 def _password() -> str | None:
     return current_app.config.get("ADMIN_PASSWORD") or None
+
+
+def password_problem(password: str | None) -> str | None:
+    """Why a configured admin password does not switch the admin area on; None when it does (or is unset)."""
+    if password is None or password == "":
+        return None
+    if len(password.strip()) < MIN_PASSWORD_LENGTH:
+        return (
+            f"KB_ADMIN_PASSWORD is blank or shorter than {MIN_PASSWORD_LENGTH} characters: "
+            "the admin area stays switched off; set a longer password to switch it on"
+        )
+    return None
 
 
 def _admin_mark(password: str) -> str:
@@ -54,7 +74,13 @@ def _admin_mark(password: str) -> str:
 def is_logged_in() -> bool:
     password = _password()
     mark = session.get("admin")
-    return bool(password and mark and hmac.compare_digest(mark, _admin_mark(password)))
+    if not (password and mark and hmac.compare_digest(mark, _admin_mark(password))):
+        return False
+    return _sessions().is_open(session.get("admin_session"))
+
+
+def _sessions() -> AdminSessions:
+    return current_app.extensions[SESSIONS_EXTENSION]
 
 
 def admin_post(view):
@@ -75,7 +101,11 @@ def admin_post(view):
 @bp.get("")
 def dashboard():
     if _password() is None:
-        return render_template("admin/disabled.html")
+        return render_template(
+            "admin/disabled.html",
+            password_refused=current_app.config.get("ADMIN_PASSWORD_REFUSED", False),
+            min_length=MIN_PASSWORD_LENGTH,
+        )
     if not is_logged_in():
         return render_template("admin/login.html")
     return _render_dashboard()
@@ -101,21 +131,22 @@ def login():
     check_csrf()
     throttle: LoginThrottle = current_app.extensions[THROTTLE_EXTENSION]
     client = request.remote_addr or "unknown"
-    waiting = throttle.seconds_locked(client)
-    if waiting:
-        return render_template("admin/login.html", locked_minutes=_minutes(waiting)), 429
+    verdict, seconds = throttle.begin_attempt(client)
+    if verdict == "locked":
+        return render_template("admin/login.html", locked_minutes=_minutes(seconds)), 429
+    if verdict == "pause":
+        return render_template("admin/login.html", too_soon=True), 429
     given = request.form.get("password", "")
     if not hmac.compare_digest(given.encode(), password.encode()):
-        time.sleep(current_app.config["ADMIN_FAILURE_DELAY_SECONDS"])
-        if throttle.record_failure(client):
-            return render_template(
-                "admin/login.html", locked_minutes=_minutes(throttle.seconds_locked(client))
-            ), 429
+        waiting = throttle.seconds_locked(client)
+        if waiting:
+            return render_template("admin/login.html", locked_minutes=_minutes(waiting)), 429
         return render_template("admin/login.html", wrong_password=True), 401
     throttle.record_success(client)
     session.clear()  # a fresh session (and CSRF token) after login
     session.permanent = True
     session["admin"] = _admin_mark(password)
+    session["admin_session"] = _sessions().open()
     return redirect(url_for("admin.dashboard"))
 
 
@@ -126,6 +157,7 @@ def _minutes(seconds: float) -> int:
 @bp.post("/logout")
 def logout():
     check_csrf()
+    _sessions().close(session.get("admin_session"))
     session.clear()
     flash(gettext("Sie sind abgemeldet."))
     return redirect(url_for("admin.dashboard"))
@@ -155,6 +187,7 @@ def upload():
             {
                 "name": file.filename,
                 "outcome": outcome,
+                "messages": [german_message(error, safe_filename(file.filename)) for error in outcome.errors],
                 "index": index_report,
                 "projects": [p for p in (kb.project(i) for i in outcome.counts.project_ids) if p],
                 "source_id": source["id"] if source and source["report"] else None,

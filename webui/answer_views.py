@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from kb.answer_letter import MAX_LETTER_CHARS, SUBJECT, compose_letter, letter_docx
-from webui.request_parsing import current_kb
+from webui.request_parsing import current_kb, public_url
 from webui.security import check_csrf
 
 bp = Blueprint("answer", __name__)
@@ -79,7 +79,7 @@ def _chosen() -> tuple[list[dict], int, list[str]]:
 
 
 def _letter(projects: list[dict]) -> str:
-    return compose_letter(projects, lambda pid: url_for("catalog.project", project_id=pid, _external=True))
+    return compose_letter(projects, lambda pid: public_url("catalog.project", project_id=pid))
 
 
 @bp.get("/antwort")

@@ -116,4 +116,6 @@ def facets():
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document(request.host_url.rstrip("/")))
+    # The configured address, else the API's own root relative to this document: never the Host header.
+    base = current_kb().settings.base_url
+    return jsonify(openapi_document(base.rstrip("/") if base else "/"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, request
 from flask_babel import gettext
 
 from kb import export
-from webui.request_parsing import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb
+from webui.request_parsing import DEFAULT_RESULTS, MAX_RESULTS, SearchRequest, current_kb, public_url
 
 bp = Blueprint("exports", __name__)
 
@@ -46,7 +46,7 @@ def download(name: str, fmt: str):
 
 
 def _project_url(project_id: str) -> str:
-    return url_for("catalog.project", project_id=project_id, _external=True)
+    return public_url("catalog.project", project_id=project_id)
 
 
 def _projects() -> list[export.Table]:
@@ -71,7 +71,7 @@ def _organisations() -> list[export.Table]:
     network = current_kb().network(search.filters)
     return [
         export.organisation_table(
-            network, lambda oid: url_for("catalog.organisation", organisation_id=oid, _external=True)
+            network, lambda oid: public_url("catalog.organisation", organisation_id=oid)
         )
     ]
 

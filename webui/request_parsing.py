@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 
 from kb import KnowledgeBase
 from kb.filters import Filters
@@ -44,6 +44,15 @@ class SearchRequest:
 def wants_all() -> bool:
     """`all=1`: also list the nearest projects below the relevance floor, marked weak."""
     return request.args.get("all", "").strip().lower() in ("1", "true", "ja", "yes")
+
+
+def public_url(endpoint: str, **values: object) -> str:
+    """A link to one of our pages for text that leaves the site (an answer letter, an export):
+    under the configured KB_BASE_URL, else relative. Never from the request's Host header, which
+    the sender chooses."""
+    path = url_for(endpoint, **values)
+    base = current_kb().settings.base_url
+    return base.rstrip("/") + path if base else path
 
 
 def public_project(project: dict) -> dict:
