@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from kb.filters import Filters
 from kb.knowledge_base import KnowledgeBase
 from kb.settings import Settings
 
+INGEST_NICE = 10
 SERVE_THREADS = 1  # see README "Threads": one OpenMP thread per query beats two on a busy 2-core machine
 
 
@@ -48,6 +50,13 @@ def cli(ctx: click.Context, data_dir: str | None, model: str | None) -> None:
     ctx.ensure_object(dict).update(data_dir=data_dir, model=model)
 
 
+def lower_priority() -> None:
+    """Ingest and index run at a lower CPU priority (nice 10): on a machine that also serves, the
+    searches keep the cores they need while the embedding takes what is left."""
+    with contextlib.suppress(OSError):
+        os.nice(INGEST_NICE)
+
+
 @cli.command(help=f"Ingest files or folders ({' '.join(SUFFIX_KINDS)}) and update the index.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--quiet", is_flag=True, help="Only the summary line and errors")
@@ -64,6 +73,7 @@ def ingest(
 ) -> None:
     from cli.reports import write_reports
 
+    lower_priority()
     report = _run_ingest(_open(ctx, threads=os.cpu_count()), list(paths), quiet, url)
     if report_file:
         write_reports(report, report_file)
@@ -113,6 +123,7 @@ def index(ctx: click.Context, rebuild: bool) -> None:
     """Bring the vector index up to date with the store."""
     from cli.progress import embed_progress
 
+    lower_priority()
     kb = _open(ctx, threads=os.cpu_count())
     with embed_progress(False) as on_embed:
         report = kb.index(rebuild=rebuild, progress=on_embed)

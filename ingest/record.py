@@ -58,6 +58,10 @@ class IngestError(Exception):
         where = f"{self.path}: {location}: " if location else f"{self.path}: "
         super().__init__(where + reason)
 
+    def __reduce__(self):
+        # Sent back from the child process that parses (ingest.bounded_parse): rebuilt from its parts.
+        return (IngestError, (self.path, self.reason, self.location))
+
 
 @dataclass
 class SourceInfo:

@@ -3,6 +3,8 @@ remove chunk vectors, persist, and swap the index a searcher sees only when it i
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from kb.settings import Settings
 from kb.store import Store
 
 EMBED_BATCH = 64
+BACKGROUND_NICE = 10
 # Vectors of recent queries: 384 float32 plus the query text, ~2-4 KB each, so ~2,000-4,000 queries.
 QUERY_VECTOR_CACHE_BYTES = 8 * 1024 * 1024
 # Threads that embed queries for searches (model calls still run one at a time, under the model lock);
@@ -113,6 +116,10 @@ class IndexSynchroniser:
             self._background.start()
 
     def _background_sync(self) -> None:
+        # This thread embeds what another process's ingest left missing: at a lower priority than
+        # the searches of the same process (Linux sets a nice value per thread).
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
         store = Store(self.settings.db_path)
         try:
             missing, last_progress = None, time.monotonic()

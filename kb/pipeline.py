@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest import SUFFIX_KINDS, IngestError, parse_file, source_kind
+from ingest import SUFFIX_KINDS, IngestError, source_kind
+from ingest.bounded_parse import parse_file_bounded
 from kb.store import ChangeCounts, SourceFile, Store
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def ingest_file(
         counts = ChangeCounts(unchanged=stored["n_projects"])
         return FileOutcome(str(path), "unchanged", counts, report=store.source_report(stored["id"]))
     try:
-        result = parse_file(path, data)
+        result = parse_file_bounded(path, data)
     except IngestError as error:
         store.mark_source_failed(source, error.reason)
         return FileOutcome(str(path), "failed", errors=[str(error)])

@@ -18,6 +18,7 @@ import pytest
 
 from index.embedders import fit_to_tokens
 from ingest import IngestError, parse_file
+from ingest.bounded_parse import parse_file_bounded
 from kb import Settings
 from kb.input_limits import MAX_QUERY_CHARS, MAX_QUERY_TOKENS, bounded_query, whole_number
 from kb.knowledge_base import MAX_FILENAME_BYTES, safe_filename
@@ -230,3 +231,43 @@ def test_wide_tables_and_records_are_refused_with_their_size():
     result = parse_file("breit.jsonl", (json.dumps(record) + "\n" + json.dumps(good)).encode())
     assert [r.title for r in result.records] == ["Lernpaten"]
     assert "line 1: the record has 5,002 fields" in str(result.problems[0])
+
+
+# ---- parsing in a child process: time, memory and PDF content budgets ----
+
+
+def shared_stream_pdf(pages: int, megabytes: int) -> bytes:
+    """A small PDF whose pages all show one large content stream (the 208-second probe, scaled)."""
+    import pymupdf
+
+    document = pymupdf.open()
+    first = document.new_page()
+    first.insert_text((72, 72), "Projekt")
+    xref = first.get_contents()[0]
+    document.update_stream(xref, b"q Q " * (megabytes * MB // 4))
+    for _ in range(pages - 1):
+        page = document.new_page()
+        document.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
+    return document.tobytes(deflate=True)
+
+
+def test_a_pdf_of_shared_huge_streams_is_refused_before_parsing():
+    data = shared_stream_pdf(pages=40, megabytes=10)
+    assert len(data) < 100_000
+    with pytest.raises(IngestError, match=r"schicht\.pdf: page 21: page content of 210 MB or more"):
+        parse_file_bounded("schicht.pdf", data)
+
+
+def test_a_parse_over_its_time_limit_is_stopped_with_a_message():
+    with pytest.raises(IngestError, match=r"gut\.md: took longer than 0\.001 s to read"):
+        parse_file_bounded(
+            "gut.md", b"# Lesepaten\n\n## Herangehensweise\nWir lesen vor.\n", time_limit=0.001
+        )
+
+
+def test_the_child_returns_records_and_problems_as_parse_file_does():
+    data = b'{"title": "A", "text": "eins"}\n{"title": ' + b"[" * 100_000 + b"\n"
+    bounded = parse_file_bounded("z.jsonl", data)
+    direct = parse_file("z.jsonl", data)
+    assert bounded.records == direct.records
+    assert [str(p) for p in bounded.problems] == [str(p) for p in direct.problems]
