@@ -101,8 +101,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int, threads: int, log: Path) -> subprocess.Popen:
-    command = kb_command("serve", "--host", HOST, "--port", str(port), "--threads", str(threads))
+def start_server(data_dir: Path, port: int, threads: int, log: Path, workers: int = 1) -> subprocess.Popen:
+    command = kb_command(
+        "serve", "--host", HOST, "--port", str(port), "--threads", str(threads), "--workers", str(workers)
+    )
     with open(log, "w") as handle:
         server = subprocess.Popen(command, cwd=ROOT, env=child_env(data_dir), stdout=handle, stderr=handle)
     deadline = time.monotonic() + 300
@@ -293,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="duration of each phase")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--server-threads", type=int, default=4, help="kb serve --threads")
+    parser.add_argument("--workers", type=int, default=1, help="kb serve --workers")
     parser.add_argument("--ingest-files", type=int, default=15, help="projects ingested during phase two")
     parser.add_argument("--no-ingest", action="store_true", help="only the 'alone' phase")
     parser.add_argument(
@@ -304,10 +307,11 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         data_dir, built_in = prepared_data(args.prepared, work)
         port = free_port()
-        server = start_server(data_dir, port, args.server_threads, work / "server.log")
+        server = start_server(data_dir, port, args.server_threads, work / "server.log", args.workers)
         try:
             status, body = get(port, "/api/projects")
-            meta = {"clients": args.clients, "server_threads": args.server_threads, "cpus": os.cpu_count(),
+            meta = {"clients": args.clients, "server_threads": args.server_threads, "workers": args.workers,
+                    "cpus": os.cpu_count(),
                     "projects": len(json.loads(body)["projects"]), "setup_ingest_seconds": round(built_in, 1)}  # fmt: skip
             run_phase("warm-up", port, args.clients, min(5.0, args.seconds))
             results = [run_phase("alone", port, args.clients, args.seconds)]

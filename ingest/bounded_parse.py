@@ -13,7 +13,9 @@ MAX_PDF_PAGES and MAX_PDF_CONTENT_BYTES, so such a file is refused in a moment, 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
 import zlib
@@ -40,8 +42,22 @@ def _fork_server():
     if _context is None:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)
+        os.register_at_fork(after_in_child=_forget_inherited_fork_server)
         _context = context
     return _context
+
+
+def _forget_inherited_fork_server() -> None:
+    """A process forked from one that started the fork server (a test's child, a server worker)
+    inherits multiprocessing's record of that server, which is not its child: it would fail on its
+    first parse. Forget the record, so that this process starts a fork server of its own."""
+    server = multiprocessing.forkserver._forkserver
+    if server._forkserver_alive_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(server._forkserver_alive_fd)
+    server._forkserver_alive_fd = None
+    server._forkserver_address = None
+    server._forkserver_pid = None
 
 
 def parse_file_bounded(path: str | Path, data: bytes, time_limit: float = PARSE_TIME_LIMIT_S) -> ParseResult:
@@ -80,12 +96,17 @@ def _parse_in_child(path: str, data: bytes, sender: Connection) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
     try:
         if Path(path).suffix.lower() == ".pdf":
-            check_pdf_budget(path, data)
+            try:
+                check_pdf_budget(path, data)
+            except (ValueError, RuntimeError):
+                pass  # encrypted, damaged: the parser names what is wrong with the file
         sender.send(("ok", parse_file(path, data)))
     except IngestError as error:
         sender.send(("error", error))
     except MemoryError:
         sender.send(("error", IngestError(path, "ran out of memory while reading")))
+    except Exception as error:  # noqa: BLE001 - parse_file converts parser errors; this is the last guard
+        sender.send(("error", IngestError(path, f"cannot be read ({type(error).__name__})")))
     finally:
         sender.close()
 
@@ -108,7 +129,10 @@ def check_pdf_budget(path: str, data: bytes) -> None:
         for page in document:
             for xref in page.get_contents():
                 if xref not in sizes:
-                    sizes[xref] = _stream_size(document, xref, MAX_PDF_CONTENT_BYTES - total + 1)
+                    try:
+                        sizes[xref] = _stream_size(document, xref, MAX_PDF_CONTENT_BYTES - total + 1)
+                    except (ValueError, RuntimeError, zlib.error):
+                        sizes[xref] = 0  # a damaged stream: the parser says what is wrong with it
                 total += sizes[xref]
                 if total > MAX_PDF_CONTENT_BYTES:
                     raise IngestError(
