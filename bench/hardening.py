@@ -57,7 +57,7 @@ def in_process(data_dir: Path) -> dict[str, float]:
     normal, long = [], []
     for round_ in range(15):
         started = time.perf_counter()
-        kb.search(queries[round_ % len(queries)])
+        kb.search(queries[10 + round_])  # not asked before: its vector is not cached
         normal.append(time.perf_counter() - started)
         text = long_query(rng, 100_000)
         started = time.perf_counter()

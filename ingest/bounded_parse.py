@@ -1,21 +1,22 @@
 """Parsing a file with bounded time and memory: in a child process, after a size check of its PDF.
 
-A parser runs in the process that asked for it only in tests; the pipeline calls
-`parse_file_bounded`, which parses in a child process started from a clean fork server, so that:
+The pipeline calls `parse_file_bounded`, which forks a child that parses the file and sends the
+result back (a parser runs in the asking process only in tests), so that:
 - a file that takes too long is stopped after `time_limit` seconds (a 133 KB PDF of 200 pages that
   share one 100 MB content stream took 208 s to parse, and stalled searches meanwhile);
 - a file that needs too much memory (a decompression bomb) ends the child, not the server
-  (the child's address space is limited to CHILD_MEMORY_BYTES);
+  (the child may grow by CHILD_MEMORY_BYTES beyond what it inherits);
 - the parsing competes for the CPU at a lower priority than the searches of a server.
+A plain fork: the child starts at once and needs no main module of its own (a fork server or
+spawn re-imports the caller's script, which breaks scripts without a main guard). The child only
+parses; it touches no lock, thread, connection or model of the parent.
 Before a PDF is parsed, its pages and their decompressed content are counted against
 MAX_PDF_PAGES and MAX_PDF_CONTENT_BYTES, so such a file is refused in a moment, with its figures.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import resource
 import zlib
@@ -25,44 +26,22 @@ from pathlib import Path
 from ingest.record import IngestError, ParseResult
 
 PARSE_TIME_LIMIT_S = 120.0  # the sample brochure (42 pages) parses in 0.3 s
-CHILD_MEMORY_BYTES = 3 * 1024**3
+CHILD_MEMORY_BYTES = 2 * 1024**3  # on top of what the child inherits
 CHILD_NICE = 5
 MAX_PDF_PAGES = 2000
 # Decompressed page content, counted once per page that shows it: the sample brochure has 0.3 MB.
 MAX_PDF_CONTENT_BYTES = 200 * 1024**2
-PRELOAD = ["ingest", "ingest.pdf_brochure", "ingest.html_page", "ingest.markdown_text", "ingest.bulk_records"]
-
-_context = None
 
 
-def _fork_server():
-    """The fork server context, made once: children start from a clean process with the parsers loaded
-    (not a copy of a server holding a model, threads and open connections)."""
-    global _context
-    if _context is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        os.register_at_fork(after_in_child=_forget_inherited_fork_server)
-        _context = context
-    return _context
-
-
-def _forget_inherited_fork_server() -> None:
-    """A process forked from one that started the fork server (a test's child, a server worker)
-    inherits multiprocessing's record of that server, which is not its child: it would fail on its
-    first parse. Forget the record, so that this process starts a fork server of its own."""
-    server = multiprocessing.forkserver._forkserver
-    if server._forkserver_alive_fd is not None:
-        with contextlib.suppress(OSError):
-            os.close(server._forkserver_alive_fd)
-    server._forkserver_alive_fd = None
-    server._forkserver_address = None
-    server._forkserver_pid = None
+def _address_space() -> int:
+    """This process's virtual size in bytes: the child's limit is counted on top of what it inherits."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[0]) * resource.getpagesize()
 
 
 def parse_file_bounded(path: str | Path, data: bytes, time_limit: float = PARSE_TIME_LIMIT_S) -> ParseResult:
     """parse_file in a child process; IngestError when it fails, runs out of time or of memory."""
-    context = _fork_server()
+    context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_parse_in_child, args=(str(path), data, sender), daemon=True)
     child.start()
@@ -93,7 +72,8 @@ def _parse_in_child(path: str, data: bytes, sender: Connection) -> None:
     from ingest import parse_file
 
     os.nice(CHILD_NICE)
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
+    limit = _address_space() + CHILD_MEMORY_BYTES
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         if Path(path).suffix.lower() == ".pdf":
             try:

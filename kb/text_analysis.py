@@ -75,9 +75,14 @@ DIGRAPHS = ("ch", "ck", "ph", "th")  # a break inside these is no word boundary
 # and its ~2n parts of up to n letters cost quadratic time and memory (a 20,000-letter query word
 # made 2 GB of parts).
 MAX_COMPOUND = 40
+# A query's keyword terms and compound parts beyond these are not sought: each costs a document
+# frequency, a term of the FTS5 expression and of the snippet's pattern. The evaluation queries
+# have at most 24 terms and 71 parts; a pasted page would have hundreds.
+MAX_QUERY_TERMS = 48
+MAX_QUERY_PARTS = 96
 # Caches of stems and parts: bounded in bytes, since user text decides what goes in.
-STEM_CACHE_BYTES = 16 * 1024 * 1024
-PARTS_CACHE_BYTES = 16 * 1024 * 1024
+STEM_CACHE_BYTES = 8 * 1024 * 1024
+PARTS_CACHE_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -122,14 +127,14 @@ class Analyzer:
 
     def query_terms(self, text: str) -> list[str]:
         words = [word for word in self.words(text) if word not in GERMAN_STOP_WORDS]
-        return list(dict.fromkeys(self.term(word) for word in words))
+        return list(dict.fromkeys(self.term(word) for word in words))[:MAX_QUERY_TERMS]
 
     def query_parts(self, text: str) -> list[str]:
         """Parts of the query's compounds that are not query terms themselves."""
         whole = set(self.query_terms(text))
         words = [word for word in self.words(text) if word not in GERMAN_STOP_WORDS]
         parts = (term for word in words for term in self.part_terms(word))
-        return [term for term in dict.fromkeys(parts) if term not in whole]
+        return [term for term in dict.fromkeys(parts) if term not in whole][:MAX_QUERY_PARTS]
 
 
 DEFAULT_ANALYZER = Analyzer()

@@ -236,7 +236,11 @@ FAILING = [case for case in corpus.BAD_CASES if case.status == "failed"]
 def test_good_file_turned_bad_keeps_its_projects(store: Store, tmp_path: Path, case):
     """A file ingested before and broken since (same path) fails on re-ingest; its projects stay."""
     path = tmp_path / case.filename
-    good = {".pdf": corpus.good_pdf, ".html": lambda: corpus.project_html("Stadtteilmütter Maichingen")}
+    good = {
+        ".pdf": corpus.good_pdf,
+        ".html": lambda: corpus.project_html("Stadtteilmütter Maichingen"),
+        ".json": lambda: '{"title": "Vorher gut", "text": "Sprachkurse für Eltern"}'.encode(),
+    }
     path.write_bytes(good.get(path.suffix, lambda: corpus.project_markdown("Vorher gut"))())
     if path.suffix == ".csv":
         path.write_text("titel;beschreibung\nVorher gut;Sprachkurse für Eltern\n", encoding="utf-8")

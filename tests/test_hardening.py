@@ -33,6 +33,7 @@ from kb.text_analysis import (
     index_parts,
     match_expression,
 )
+from tests.badinput.make_corpus import shared_stream_pdf
 from tests.helpers import csrf_from, write_project
 
 MB = 1024 * 1024
@@ -234,21 +235,6 @@ def test_wide_tables_and_records_are_refused_with_their_size():
 
 
 # ---- parsing in a child process: time, memory and PDF content budgets ----
-
-
-def shared_stream_pdf(pages: int, megabytes: int) -> bytes:
-    """A small PDF whose pages all show one large content stream (the 208-second probe, scaled)."""
-    import pymupdf
-
-    document = pymupdf.open()
-    first = document.new_page()
-    first.insert_text((72, 72), "Projekt")
-    xref = first.get_contents()[0]
-    document.update_stream(xref, b"q Q " * (megabytes * MB // 4))
-    for _ in range(pages - 1):
-        page = document.new_page()
-        document.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
-    return document.tobytes(deflate=True)
 
 
 def test_a_pdf_of_shared_huge_streams_is_refused_before_parsing():

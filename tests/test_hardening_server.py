@@ -13,8 +13,7 @@ from html import unescape
 
 import pytest
 
-from tests.webui_fixtures import *  # noqa: F403  (fixtures)
-from tests.webui_fixtures import ADMIN_PASSWORD, TEST_CONFIG, csrf_from, log_in
+from tests.helpers import ADMIN_PASSWORD, TEST_CONFIG, csrf_from, log_in
 from webui import create_app
 from webui.login_throttle import LoginThrottle
 from webui.security import SECURITY_HEADERS
@@ -220,3 +219,56 @@ def test_upload_messages_show_no_server_path(admin_client, writable_kb):
     assert "kaputt.json, Zeile 1, Spalte 23: Kein gültiges JSON." in html
     assert str(writable_kb.settings.data_dir) not in html and ".incoming-" not in html
     assert not re.search(r"(?<![\w/])/(?:tmp|home|root|work)/", html)
+
+
+# ---- kb serve --workers N ----
+
+
+def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path):
+    import http.client
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from kb import KnowledgeBase, Settings
+    from tests.helpers import ROOT, write_project
+
+    data_dir = tmp_path / "data"
+    kb = KnowledgeBase(Settings.from_env({}, data_dir=data_dir), threads=1)
+    kb.ingest([write_project(tmp_path / "src", "a.md", "Sprachcafé am Markt")])
+    kb.close()
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "KB_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", "2", "--threads", "2"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        statuses, deadline = [], time.monotonic() + 300
+        while len(statuses) < 8 and time.monotonic() < deadline:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                connection.request("GET", "/api/search?q=Sprachcaf%C3%A9&k=3")
+                statuses.append(connection.getresponse().status)
+                connection.close()
+            except OSError:
+                time.sleep(0.5)
+        assert statuses == [200] * 8
+        children = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(children) == 2
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            output = server.communicate(timeout=120)[0]
+        except subprocess.TimeoutExpired:
+            server.kill()
+            output = server.communicate()[0]
+    assert server.returncode == 0, output
+    assert "2 worker processes" in output
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]

@@ -149,3 +149,31 @@ def test_seed_files_parse(suffix: str):
     result = parse_file(Path(f"gut{suffix}"), SEEDS[suffix])
     check_result(result)
     assert not result.problems
+
+
+# Hostile sizes (issue 8): nesting past the recursion limit, words and tables no document has.
+HOSTILE = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+@HOSTILE
+@given(depth=st.integers(100, 20_000), opener=st.sampled_from(["[", '{"a": ', '{"title": [']))
+def test_deep_nesting_raises_only_ingest_error(suffix: str, depth: int, opener: str):
+    closer = {"[": "]", '{"a": ': "}", '{"title": [': "]}"}[opener]
+    text = '{"title": "Gut", "text": "eins"}\n' + opener * depth + "1" + closer * depth
+    parse_or_refuse(f"tief{suffix}", text.encode())
+
+
+@pytest.mark.parametrize("suffix", [".md", ".html", ".csv", ".jsonl"])
+@HOSTILE
+@given(letters=st.integers(41, 30_000), columns=st.integers(1, 5_000))
+def test_long_words_and_wide_records_raise_only_ingest_error(suffix: str, letters: int, columns: int):
+    word = ("Sprachcafe" * (letters // 10 + 1))[:letters]
+    extra = {f"feld{i}": "x" for i in range(columns)}
+    data = {
+        ".md": f"# {word}\n\n## Herangehensweise\n{word} {word}\n",
+        ".html": f"<main><h1>Titel</h1><p>{word}</p></main>",
+        ".csv": "titel;text;" + ";".join(extra) + f"\nTitel;{word}\n",
+        ".jsonl": json.dumps({"title": "Titel", "text": word, **extra}) + "\n",
+    }[suffix]
+    parse_or_refuse(f"lang{suffix}", data.encode())

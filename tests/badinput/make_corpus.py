@@ -284,6 +284,42 @@ def oversized_markdown(max_bytes: int) -> bytes:
     return head + b"\n" + b"x" * (max_bytes + 1024 - len(head))
 
 
+def deep_json(depth: int = 100_000) -> bytes:
+    """A JSON document nested deeper than Python's recursion limit (json.loads raises RecursionError)."""
+    return b'{"projects": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+def deep_jsonl(depth: int = 100_000) -> bytes:
+    """A good record, then a line nested too deeply, then another good record."""
+    good = project_jsonl_lines(["Lesepaten Holzgerlingen", "Radwerkstatt Weil im Schönbuch"])
+    return "\n".join([good[0], '{"title": ' + "[" * depth + "]" * depth + "}", good[1]]).encode()
+
+
+def wide_csv(columns: int = 50_000) -> bytes:
+    """A table with far more columns than any project has fields (a 9.7 MB project page before)."""
+    header = "titel;beschreibung;" + ";".join(f"spalte{i}" for i in range(columns))
+    return (header + "\nBreit;Text\n").encode()
+
+
+def long_word_markdown(letters: int = 20_000) -> bytes:
+    """A project whose text holds one word of 20,000 letters (quadratic compound splitting before)."""
+    head = project_markdown("Wortlawine")
+    return head + b"\n" + b"Wort" * (letters // 4) + b"\n"
+
+
+def shared_stream_pdf(pages: int = 40, megabytes: int = 10) -> bytes:
+    """A small PDF whose pages all show one large content stream (400 MB of page content unpacked)."""
+    document = pymupdf.open()
+    first = document.new_page()
+    first.insert_text((72, 72), "Projekt")
+    xref = first.get_contents()[0]
+    document.update_stream(xref, b"q Q " * (megabytes * 1024 * 1024 // 4))
+    for _ in range(pages - 1):
+        page = document.new_page()
+        document.xref_set_key(page.xref, "Contents", f"{xref} 0 R")
+    return document.tobytes(deflate=True)
+
+
 @dataclass(frozen=True)
 class BadCase:
     """One bad file and what ingesting it must do."""
@@ -335,6 +371,18 @@ BAD_CASES: list[BadCase] = [
     BadCase("unknown-heading-md", "wurzelwerk.md", lambda _: unknown_heading_markdown(), "ok"),
     BadCase("unknown-heading-pdf", "naehcafe.pdf", lambda _: unknown_heading_pdf(), "ok"),
     BadCase("long-line-md", "lange-zeile.md", lambda _: long_line_markdown(), "ok"),
+    BadCase("deep-json", "tief.json", lambda _: deep_json(), "failed", r"nested too deeply"),
+    BadCase("deep-jsonl", "tief.jsonl", lambda _: deep_jsonl(), "partial", r"nested too deeply", "line 2"),
+    BadCase("wide-csv", "breit.csv", lambda _: wide_csv(), "failed", r"50,002 columns; at most"),
+    BadCase("long-word-md", "wortlawine.md", lambda _: long_word_markdown(), "ok"),
+    BadCase(
+        "shared-stream-pdf",
+        "schicht.pdf",
+        lambda _: shared_stream_pdf(),
+        "failed",
+        r"page content of .* MB",
+        "page 21",
+    ),
     # Ingested, or refused as nested too deeply: both fine, as long as it finishes and says so.
     *[
         BadCase(
