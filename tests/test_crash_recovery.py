@@ -240,7 +240,7 @@ INGEST_KILLS = [
     # inside b3.md's transaction: its first project written, the second not (b1, b2 committed)
     KillPoint("between-two-projects-of-a-file", "kb.store:Store._insert_project", "before", 4, "index"),
     # b1 and b2 committed, b3 not begun
-    KillPoint("between-sources", "kb.pipeline:parse_file", "before", 3),
+    KillPoint("between-sources", "kb.pipeline:parse_file_bounded", "before", 3),
     # everything stored, nothing embedded yet
     KillPoint("before-embedding", "kb.indexing:IndexSynchroniser.vectors_for", "before", 1, "index"),
     # everything stored and embedded into the cache, no index written
