@@ -32,10 +32,16 @@ def _merkliste_count() -> dict:
     return {"merkliste_count": len(session.get(MERKLISTE, []))}
 
 
+# The session lives in a cookie (browsers drop cookies over 4 KB): a longer list address, a pasted
+# page as the query, is not remembered.
+MAX_LIST_ADDRESS_CHARS = 2000
+
+
 def remember_list_address() -> None:
     """Called by the list pages: where 'Zurück zur Liste' leads, filters and search included."""
-    if session.get(LAST_LIST) != request.full_path:
-        session[LAST_LIST] = request.full_path
+    address = request.full_path
+    if len(address) <= MAX_LIST_ADDRESS_CHARS and session.get(LAST_LIST) != address:
+        session[LAST_LIST] = address
 
 
 def _ids(name: str) -> list[str]:
