@@ -21,6 +21,7 @@ for folder in (ROOT, HERE):  # run from a checkout, or loaded by path from the t
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
+import zoo_common  # noqa: E402
 from brochure_typeset import (  # noqa: E402
     ACCENT,
     BODY_LEADING,
@@ -64,14 +65,6 @@ FOREWORD = [
     "Erfahrungen übertragen, Kooperationspartnerinnen finden und eigene Vorhaben weiterentwickeln.",
     "Wir danken allen Beteiligten für ihre Unterstützung und wünschen eine anregende Lektüre.",
     "Ihre Integrationsbeauftragte (fiktiv)",
-]
-INFO_LABELS = [
-    ("organisation", "Träger:"),
-    ("town", "Ort:"),
-    ("target_groups", "Zielgruppe:"),
-    ("period", "Laufzeit:"),
-    ("partners", "Partner:"),
-    ("contact", "Kontakt:"),
 ]
 
 
@@ -148,14 +141,8 @@ class BrochurePDF(TypesetPDF):
 
 
 def info_rows(record: ProjectRecord) -> list[tuple[str, str]]:
-    rows = []
-    for name, label in INFO_LABELS:
-        value = getattr(record, name)
-        if isinstance(value, list):
-            value = ", ".join(value)
-        if value:
-            rows.append((label, value))
-    return rows
+    """The info block's rows, each label with the colon this brochure prints after it."""
+    return [(label + ":", value) for label, value in zoo_common.info_rows(record)]
 
 
 def write_project(pdf: BrochurePDF, record: ProjectRecord, two_columns: bool, report: BrochureReport) -> None:
