@@ -253,7 +253,7 @@ def _check(idea, hits, partner_hits=()):
 
 def test_idea_check_levels_same_town_and_partners():
     from kb.idea_check import Idea
-    from kb.search import PartnerHit
+    from kb.partners import PartnerHit
 
     hits = [
         _hit("a", 1.35, "Leonberg"),

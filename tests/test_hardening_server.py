@@ -224,6 +224,7 @@ def test_upload_messages_show_no_server_path(admin_client, writable_kb):
 # ---- kb serve --workers N ----
 
 
+@pytest.mark.model  # the workers serve with the default model
 def test_serve_with_two_workers_answers_and_stops_cleanly(tmp_path):
     import http.client
     import os
