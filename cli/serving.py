@@ -82,7 +82,8 @@ def _supervise(settings: Settings, listener: socket.socket, threads: int, worker
         if not stopping:
             click.echo(f"worker {pid} ended ({_describe(status)}); starting another", err=True)
             time.sleep(RESTART_PAUSE_S)
-            running.add(_start_worker(settings, listener, threads))
+            if not stopping:  # a stop that came during the pause must not leave a new worker behind
+                running.add(_start_worker(settings, listener, threads))
     sys.exit(0)
 
 
