@@ -9,12 +9,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from index import Embedder, IndexMismatchError, VectorIndex, VectorIndexError, load_embedder, read_manifest
 from index.embedders import fit_to_tokens
+from index.index_files import Manifest
 from kb.bounded_cache import ByteBoundedCache
 from kb.catalog import Catalog, chunk_fingerprint
 from kb.chunking import text_hash
@@ -282,7 +283,7 @@ class IndexSynchroniser:
         report.added = len(ready)
         if len(ready) < len(todo):  # another process is still embedding: serve what we have
             report.missing = len(todo) - len(ready)
-            self._index = index
+            self._index = label_partial(index, wanted)
             return report
         index.save(self.settings.index_dir, fingerprint)
         self._index, self._generation = index, generation
@@ -315,3 +316,17 @@ class IndexSynchroniser:
             report.notes.append("vector index was built with an unknown model; rebuilding")
             return None
         return index
+
+
+def label_partial(index: VectorIndex, wanted: dict[int, tuple[str, str]]) -> VectorIndex:
+    """The index, with a manifest naming exactly the chunks it holds (it is served, never saved).
+
+    A copy keeps the manifest of the index it was copied from; a catch-up that found only some of
+    the new vectors would otherwise be served under the old store state's fingerprint: searches
+    saw an index whose vectors were not the chunks its manifest names, and once the store returned
+    to that state (the new file deleted again) the index would pass as complete, vectors of deleted
+    chunks and all. Every id held is in `wanted` (stale ones were removed)."""
+    held = chunk_fingerprint((chunk_id, wanted[chunk_id][0]) for chunk_id in index.ids().tolist())
+    base = index.manifest or Manifest(index.model_id, index.dim, 0, "", index.kind)
+    index.manifest = replace(base, fingerprint=held, count=len(index), generation="", files={})
+    return index
