@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import functools
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from waitress.server import create_server
 
 from index import embedders
 from kb import KnowledgeBase, Settings
@@ -31,7 +29,9 @@ from tests.helpers import (
     CHROMIUM_ARGS,
     SAMPLE_PROJECTS,
     TEST_CONFIG,
+    browser_page,
     copy_knowledge_base,
+    serving,
 )
 from webui import create_app
 
@@ -184,13 +184,8 @@ def live_kb(sample_kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="module")
 def live_server(live_kb: KnowledgeBase) -> Iterator[str]:
     """The real WSGI server (waitress, as `kb serve` runs it) on a free local port; yields its base URL."""
-    app = create_app({"KB": live_kb, "ADMIN_FAILURE_DELAY_SECONDS": 0.2})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="webui-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=10)
+    with serving(create_app({"KB": live_kb, "ADMIN_FAILURE_DELAY_SECONDS": 0.2}), "webui-live-server") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -204,3 +199,10 @@ def browser() -> Iterator:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server: str) -> Iterator:
+    """A desktop-wide German page against the live server, in its own browser context."""
+    with browser_page(browser, live_server, viewport={"width": 1100, "height": 900}, locale="de-DE") as page:
+        yield page

@@ -7,16 +7,22 @@ import io
 import re
 import shutil
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
+from waitress.server import create_server
 
 from kb import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PROJECTS = ROOT / "samples" / "projects"
 WEBUI_DATA = Path(__file__).resolve().parent / "data" / "webui"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 ADMIN_PASSWORD = "Pr4xis-Test-Passwort"
 TEST_CONFIG = {"TESTING": True, "ADMIN_FAILURE_DELAY_SECONDS": 0.0}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -97,3 +103,52 @@ def serious_violations(page) -> list[str]:
         for violation in results.response["violations"]
         if violation["impact"] in SERIOUS
     ]
+
+
+@contextmanager
+def serving(app: Flask, name: str) -> Iterator[str]:
+    """The real WSGI server (waitress, as `kb serve` runs it) on a free local port, in a thread;
+    yields its base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def browser_page(browser, base_url: str | None = None, **options) -> Iterator:
+    """A page in a fresh browser context (its own cookies), closed afterwards; `options` go to
+    the context (viewport, locale, java_script_enabled, accept_downloads)."""
+    context = browser.new_context(**({"base_url": base_url} if base_url else {}), **options)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def log_in_browser(page, password: str = ADMIN_PASSWORD) -> None:
+    page.goto("/admin")
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+
+
+def violations_by_url(page, urls: list[str]) -> dict[str, list[str]]:
+    """axe-core's serious findings per page that has any."""
+    found = {}
+    for url in urls:
+        page.goto(url)
+        problems = serious_violations(page)
+        if problems:
+            found[url] = problems
+    return found
+
+
+def screenshot(page, name: str, full_page: bool = False) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

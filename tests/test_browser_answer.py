@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import docx
 import pytest
 
-from tests.helpers import serious_violations
+from tests.helpers import browser_page, serious_violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -18,12 +20,11 @@ ARABIC_IDEA = "مقهى لغة للنساء مع رعاية الأطفال لم�
 RESULTS = "/?q=Sprachcaf%C3%A9+f%C3%BCr+Gefl%C3%BCchtete"
 
 
-def context_for(browser, live_server, width: int, language: str):
-    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(f"/?lang={language}")  # the cookie remembers it for the pages below
-    return context, page
+@contextmanager
+def page_in(browser, live_server: str, width: int, language: str) -> Iterator:
+    with browser_page(browser, live_server, viewport={"width": width, "height": 900}) as page:
+        page.goto(f"/?lang={language}")  # the cookie remembers it for the pages below
+        yield page
 
 
 def fill_the_merkliste(page) -> None:
@@ -40,8 +41,7 @@ def fill_the_merkliste(page) -> None:
 @pytest.mark.parametrize("language", ["de", "ar"])
 @pytest.mark.parametrize("width", [1100, 360])
 def test_results_and_answer_pages_pass_axe(browser, live_server, width, language):
-    context, page = context_for(browser, live_server, width, language)
-    try:
+    with page_in(browser, live_server, width, language) as page:
         found = {}
         for url in (RESULTS, f"/?q={ARABIC_IDEA}", "/?area=Gesundheit"):
             page.goto(url)
@@ -54,15 +54,12 @@ def test_results_and_answer_pages_pass_axe(browser, live_server, width, language
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
-    finally:
-        context.close()
     assert {url: problems for url, problems in found.items() if problems} == {}
     assert overflow <= 0
 
 
 def test_arabic_results_are_right_to_left_with_the_query_isolated(browser, live_server):
-    context, page = context_for(browser, live_server, 1100, "ar")
-    try:
+    with page_in(browser, live_server, 1100, "ar") as page:
         page.goto(f"/?q={ARABIC_IDEA}")
         assert page.evaluate("document.documentElement.dir") == "rtl"
         assert (
@@ -75,14 +72,10 @@ def test_arabic_results_are_right_to_left_with_the_query_isolated(browser, live_
         page.evaluate("window.scrollTo(0, document.getElementById('ergebnis-titel').offsetTop - 120)")
         DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOCS_SCREENSHOTS / "ergebnisse-arabisch.png"))
-    finally:
-        context.close()
 
 
 def test_the_merkliste_survives_new_searches_and_the_way_back_without_javascript(browser, live_server):
-    context = browser.new_context(base_url=live_server, java_script_enabled=False)
-    page = context.new_page()
-    try:
+    with browser_page(browser, live_server, java_script_enabled=False) as page:
         fill_the_merkliste(page)
         assert page.locator(".merkliste-count").inner_text() == "2"
         page.get_by_role("link", name="Zurück zur Liste").click()
@@ -90,14 +83,10 @@ def test_the_merkliste_survives_new_searches_and_the_way_back_without_javascript
         assert page.locator("#auswahl-2").is_checked()
         page.goto("/?area=Bildung")
         assert page.locator("#auswahl-1").is_checked()
-    finally:
-        context.close()
 
 
 def test_edited_letter_is_printed_and_downloaded_as_edited(browser, live_server):
-    context = browser.new_context(base_url=live_server, accept_downloads=True)
-    page = context.new_page()
-    try:
+    with browser_page(browser, live_server, accept_downloads=True) as page:
         fill_the_merkliste(page)
         box = page.get_by_label("Antworttext zum Kopieren")
         edited = box.input_value().replace("[Ihr Name]", "Anna Beispiel")
@@ -112,5 +101,3 @@ def test_edited_letter_is_printed_and_downloaded_as_edited(browser, live_server)
         assert "Anna Beispiel" in page.locator("pre.answer-print").inner_text()
         mailto = page.go_back() and page.get_by_role("link", name="Als E-Mail öffnen").get_attribute("href")
         assert mailto.startswith("mailto:?subject=") and "body=Guten%20Tag" in mailto
-    finally:
-        context.close()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.helpers import serious_violations
+from tests.helpers import browser_page, screenshot, serious_violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 IDEA = "Wir möchten ein offenes Sprachcafé, in dem Geflüchtete ohne Anmeldung Deutsch sprechen üben"
 IDEA_URL = (
     f"/ideen-check?q={quote(IDEA)}&town=Herrenberg&betrag=3.500+%E2%82%AC&monate=18&traeger=Kulturverein"
@@ -19,31 +17,13 @@ IDEA_URL = (
 PAGES = ["/ueberblick", "/netzwerk", "/netzwerk?area=Bildung", "/ideen-check", IDEA_URL]
 
 
-def screenshot(page, name: str, full_page: bool = False) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 1100, "height": 900}, locale="de-DE"
-    )
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-
-
 @pytest.mark.parametrize("language", ["de", "ar"])
 @pytest.mark.parametrize("width", [1100, 360])
 def test_new_pages_have_no_serious_accessibility_violations_and_no_sideways_scroll(
     browser, live_server, width, language
 ):
-    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 800})
-    page = context.new_page()
     found, overflowing = {}, {}
-    try:
+    with browser_page(browser, live_server, viewport={"width": width, "height": 800}) as page:
         for url in PAGES:
             page.goto(f"{url}{'&' if '?' in url else '?'}lang={language}")
             shown = page.get_attribute("html", "lang"), page.get_attribute("html", "dir") or "ltr"
@@ -56,8 +36,6 @@ def test_new_pages_have_no_serious_accessibility_violations_and_no_sideways_scro
             )
             if overflow > 0:
                 overflowing[url] = overflow
-    finally:
-        context.close()
     assert found == {}
     assert overflowing == {}  # wide tables and the network scroll inside their own box
 
@@ -114,14 +92,10 @@ def test_an_initiative_checks_its_idea(page):
 
 
 def test_the_pages_work_without_javascript(browser, live_server):
-    context = browser.new_context(base_url=live_server, java_script_enabled=False)
-    page = context.new_page()
-    try:
+    with browser_page(browser, live_server, java_script_enabled=False) as page:
         page.goto("/ideen-check")
         page.get_by_label("Ihre Idee in ein paar Sätzen").fill("Nähcafé für Frauen")
         page.get_by_role("button", name="Idee prüfen").click()
         page.wait_for_selector("table.checklist")
         page.goto("/ueberblick")
         assert page.locator("#heat-orte td.heat").count() > 50
-    finally:
-        context.close()

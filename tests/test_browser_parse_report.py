@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import ADMIN_PASSWORD, serious_violations
+from tests.helpers import browser_page, log_in_browser, serious_violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -17,12 +17,8 @@ def test_an_upload_shows_its_report_and_the_whole_report_opens(browser, live_ser
         "## Ausblick\nBald auch Stricken.\n",
         encoding="utf-8",
     )
-    context = browser.new_context(base_url=live_server)
-    page = context.new_page()
-    try:
-        page.goto("/admin")
-        page.get_by_label("Passwort").fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Anmelden").click()
+    with browser_page(browser, live_server) as page:
+        log_in_browser(page)
         page.get_by_label("Dateien auswählen").set_input_files(str(upload))
         page.get_by_role("button", name="Hochladen und einlesen").click()
         summary = page.locator(".upload-results .report-summary").inner_text()
@@ -34,5 +30,3 @@ def test_an_upload_shows_its_report_and_the_whole_report_opens(browser, live_ser
         row = page.get_by_role("row", name="Nähtreff am Markt").inner_text()
         assert "✗ Mehrwert" in row and "Unbekannte Überschrift „Ausblick“" in row
         assert serious_violations(page) == []
-    finally:
-        context.close()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
-from waitress.server import create_server
 
 from kb import KnowledgeBase, Settings
-from tests.helpers import ADMIN_PASSWORD, serious_violations, write_project
+from tests.helpers import (
+    ADMIN_PASSWORD,
+    browser_page,
+    log_in_browser,
+    serving,
+    violations_by_url,
+    write_project,
+)
 from webui import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -27,24 +32,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     report, _ = kb.ingest([folder / "in"])
     assert not report.failed
-    app = create_app({"KB": kb, "ADMIN_FAILURE_DELAY_SECONDS": 0.2})
-    wsgi = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=wsgi.run, name="records-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{wsgi.effective_port}"
-    wsgi.close()
-    thread.join(timeout=10)
+    with serving(create_app({"KB": kb, "ADMIN_FAILURE_DELAY_SECONDS": 0.2}), "records-live-server") as url:
+        yield url
     kb.close()
 
 
 def test_staff_edit_a_section_and_search_finds_the_new_text(browser, server):  # noqa: F811
-    context = browser.new_context(base_url=server, viewport={"width": 1100, "height": 900}, locale="de-DE")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
-        page.goto("/admin")
-        page.get_by_label("Passwort").fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Anmelden").click()
+    with browser_page(browser, server, viewport={"width": 1100, "height": 900}, locale="de-DE") as page:
+        log_in_browser(page)
         page.get_by_role("link", name="Projekte bearbeiten, korrigieren oder von Hand anlegen").click()
         page.get_by_role("link", name="Sprachcafé Sindelfingen").click()
         approach = page.get_by_label("Herangehensweise")
@@ -62,23 +57,13 @@ def test_staff_edit_a_section_and_search_finds_the_new_text(browser, server):  #
         first = page.locator("#trefferliste .card").first
         assert first.locator("h3").inner_text() == "Sprachcafé Sindelfingen"
         assert "Lastenrad" in first.inner_text()
-    finally:
-        context.close()
 
 
 def test_record_pages_have_no_serious_accessibility_violations(browser, server):  # noqa: F811
-    context = browser.new_context(base_url=server)
-    page = context.new_page()
     found = {}
-    try:
-        page.goto("/admin")
-        page.get_by_label("Passwort").fill(ADMIN_PASSWORD)
-        page.get_by_role("button", name="Anmelden").click()
-        for url in ("/admin/projekte", "/admin/projekte/lesepaten-herrenberg", "/admin/projekte/neu"):
-            page.goto(url)
-            problems = serious_violations(page)
-            if problems:
-                found[url] = problems
-    finally:
-        context.close()
+    with browser_page(browser, server) as page:
+        log_in_browser(page)
+        found = violations_by_url(
+            page, list(("/admin/projekte", "/admin/projekte/lesepaten-herrenberg", "/admin/projekte/neu"))
+        )
     assert found == {}

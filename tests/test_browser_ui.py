@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.helpers import ADMIN_PASSWORD, WEBUI_DATA
+from tests.helpers import WEBUI_DATA, browser_page, log_in_browser, screenshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 SPRACHCAFE_TITLE = "Kaffee, Kuchen, Konjunktiv"
 IDEA = "Wir möchten ein offenes Sprachcafé, in dem Geflüchtete ohne Anmeldung Deutsch sprechen üben"
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 1100, "height": 900}, locale="de-DE"
-    )
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-
-
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def search_for(page, idea: str) -> None:
@@ -118,9 +99,7 @@ def test_pick_two_results_and_copy_the_answer(page):
 def test_admin_uploads_a_file_and_its_project_is_found(page, tmp_path):
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto("/admin")
-    page.get_by_label("Passwort").fill(ADMIN_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    log_in_browser(page)
     upload = tmp_path / "rad-und-tat.md"
     upload.write_bytes((WEBUI_DATA / "fahrradwerkstatt-rad-und-tat.md").read_bytes())
     markup = tmp_path / "lesenacht.md"
@@ -141,11 +120,7 @@ def test_admin_uploads_a_file_and_its_project_is_found(page, tmp_path):
 
 
 def test_phone_width_has_no_horizontal_scroll(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 360, "height": 740}, is_mobile=True
-    )
-    page = context.new_page()
-    try:
+    with browser_page(browser, live_server, viewport={"width": 360, "height": 740}, is_mobile=True) as page:
         for url in [
             "/",
             f"/?q={IDEA}",
@@ -164,8 +139,6 @@ def test_phone_width_has_no_horizontal_scroll(browser, live_server):
         page.goto(f"/?q={IDEA}")
         page.evaluate("window.scrollTo(0, document.getElementById('ergebnis-titel').offsetTop - 16)")
         screenshot(page, "handy-ergebnisse")
-    finally:
-        context.close()
 
 
 def test_keyboard_reaches_the_skip_link_and_the_search(page):
@@ -180,14 +153,10 @@ def test_keyboard_reaches_the_skip_link_and_the_search(page):
 
 
 def test_search_works_without_javascript(browser, live_server):
-    context = browser.new_context(base_url=live_server, java_script_enabled=False)
-    page = context.new_page()
-    try:
+    with browser_page(browser, live_server, java_script_enabled=False) as page:
         search_for(page, IDEA)
         assert result_titles(page)[0] == SPRACHCAFE_TITLE
         page.locator("#auswahl-1").check()
         page.get_by_role("button", name="Antwort aus Auswahl erstellen").click()
         assert page.get_by_label("Antworttext zum Kopieren").input_value().startswith("Guten Tag,")
         assert page.get_by_role("button", name="Text kopieren").is_hidden()  # needs JS, so not offered
-    finally:
-        context.close()
