@@ -106,7 +106,9 @@ SCHEMAS = {
             "weak": _described(BOOLEAN, "below the relevance floor (listed only with all=1)"),
             "success": _described(STRING_OR_NULL, "one line of what made the project work"),
             "contact_links": _array(
-                _object({"kind": {"type": "string", "enum": ["email", "phone"]}, "text": STRING, "href": STRING})
+                _object(
+                    {"kind": {"type": "string", "enum": ["email", "phone"]}, "text": STRING, "href": STRING}
+                )
             ),
             "period": STRING_OR_NULL,
             "status": STATUS,
@@ -178,7 +180,9 @@ SCHEMAS = {
                         "name": STRING,
                         "kind": STRING,
                         "ingested_at": STRING_OR_NULL,
-                        "url": _described(STRING_OR_NULL, "the document's own address, or the one given at upload"),
+                        "url": _described(
+                            STRING_OR_NULL, "the document's own address, or the one given at upload"
+                        ),
                         "document_date": _described(STRING_OR_NULL, "ISO day the document states"),
                         "edition": _described(STRING_OR_NULL, "edition as written, e.g. 'Stand: 03/2024'"),
                     }
@@ -250,7 +254,9 @@ def _paths() -> dict:
             "results": _array(_ref("PartnerHit")),
         }
     )
-    facets = _object({name: _array(_ref("FacetValue")) for name in ("area", "town", "target_group", "status")})
+    facets = _object(
+        {name: _array(_ref("FacetValue")) for name in ("area", "town", "target_group", "status")}
+    )
     return {
         "/api/search": _get(
             "Projects ranked for an idea or question (any language)",
@@ -299,7 +305,9 @@ def _paths() -> dict:
                 _query("q", "a topic, an idea or a project id (optional with town or target_group)"),
                 count,
                 _query("town", "only organisations active in this town"),
-                _query("target_group", "only projects for this target group (id or label, sub-groups included)"),
+                _query(
+                    "target_group", "only projects for this target group (id or label, sub-groups included)"
+                ),
                 _query("area", "only projects of this area"),
             ],
         ),
