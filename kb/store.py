@@ -22,9 +22,12 @@ from kb.group_mapping import MAX_GROUPS_PER_PROJECT, Mapping, map_by_rules, phra
 from kb.naming import organisation_key, organisation_name, slugify
 from kb.period import project_status
 from kb.schema import migrations
-from kb.text_analysis import index_parts, index_terms
+from kb.text_analysis import ANALYSIS_VERSION, index_parts, index_terms
 from kb.vocabulary import load_vocabulary
 
+# The passages and their keyword terms as stored: either changing makes a store re-chunk when opened.
+# (text, not a number: the meta table has numeric affinity and would store "3.2" as a float)
+PASSAGES_VERSION = f"chunking {CHUNKING_VERSION}, analysis {ANALYSIS_VERSION}"
 # Document frequencies of query terms, remembered until the store changes, bounded in bytes: an
 # entry is its term plus about 100 bytes of dict entry and int.
 DOC_FREQ_CACHE_BYTES = 2 * 1024 * 1024
@@ -86,7 +89,7 @@ class Store:
         if migrations.pending(self.db):
             with self.writing():  # two processes opening a new store at once: one migrates, one waits
                 migrations.apply(self.db)
-        if self._meta("chunking") != CHUNKING_VERSION:
+        if self._meta("chunking") != PASSAGES_VERSION:
             self.rechunk()
         if self._meta("vocabulary") != load_vocabulary().version():
             self.map_target_groups_by_rules()
@@ -333,20 +336,21 @@ class Store:
         """A number that changes whenever projects change; cheap to ask on every search."""
         return self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
 
-    def _meta(self, key: str) -> int | None:
+    def _meta(self, key: str) -> int | str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return row[0] if row else None
 
     def rechunk(self) -> None:
-        """Cut every stored project into chunks anew (after the chunking rules changed)."""
+        """Cut every stored project into chunks anew and analyse their keywords (after the chunking
+        rules or the keyword analysis changed)."""
         with self.writing():
-            if self._meta("chunking") == CHUNKING_VERSION:  # another process got here first
+            if self._meta("chunking") == PASSAGES_VERSION:  # another process got here first
                 return
             self.conn.execute("DELETE FROM chunks_fts")
             self.conn.execute("DELETE FROM chunks")
             for project_id in [r[0] for r in self.conn.execute("SELECT id FROM projects")]:
                 self._insert_chunks(project_id, self._record_of(project_id))
-            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('chunking', ?)", [CHUNKING_VERSION])
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('chunking', ?)", [PASSAGES_VERSION])
             self._bump_generation()
 
     def map_target_groups_by_rules(self) -> None:

@@ -7,7 +7,8 @@ import json
 from ingest import ProjectRecord, Section
 from kb.catalog import Catalog
 from kb.filters import Filters
-from kb.store import SourceFile, Store
+from kb.store import PASSAGES_VERSION, SourceFile, Store
+from kb.text_analysis import index_terms
 
 
 def record(
@@ -162,6 +163,23 @@ def test_migrations_run_once_and_store_reopens(tmp_path):
     again = Store(tmp_path / "kb.sqlite")
     assert [p["id"] for p in rows(again, "projects")] == ["a"]
     assert again.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    again.close()
+
+
+def test_store_analysed_by_an_older_keyword_analysis_is_reanalysed_on_open(tmp_path):
+    first = Store(tmp_path / "kb.sqlite")
+    first.save_source(source(), [record("A")])
+    first.conn.execute("UPDATE meta SET value = 'chunking 3, analysis 1' WHERE key = 'chunking'")
+    first.conn.execute("UPDATE chunks_fts SET terms = 'stale', parts = ''")
+    first.close()
+    again = Store(tmp_path / "kb.sqlite")
+    stored = again.conn.execute(
+        "SELECT c.text, f.terms FROM chunks c JOIN chunks_fts f ON f.rowid = c.id"
+    ).fetchall()
+    assert stored and all(terms == index_terms(text) for text, terms in stored)
+    assert (
+        again.conn.execute("SELECT value FROM meta WHERE key = 'chunking'").fetchone()[0] == PASSAGES_VERSION
+    )
     again.close()
 
 
