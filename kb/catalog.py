@@ -48,7 +48,29 @@ class Catalog:
             sql = f"SELECT {CARD_COLUMNS} FROM projects p JOIN sources s ON s.id = p.source_id WHERE p.id IN ({marks})"
             for row in self.db.query(sql, batch):
                 found[row["id"]] = _decode(row)
+        for project_id, groups in self.groups_of(list(found)).items():
+            found[project_id]["groups"] = groups
         return found
+
+    def groups_of(self, project_ids: list[str]) -> dict[str, list[dict]]:
+        """Each project's groups of the vocabulary ({"id", "label"}, in vocabulary order)."""
+        vocabulary = load_vocabulary()
+        order = {group_id: n for n, group_id in enumerate(vocabulary.ids())}
+        found: dict[str, set[str]] = {project_id: set() for project_id in project_ids}
+        for start in range(0, len(project_ids), 500):
+            batch = project_ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            for row in self.db.query(
+                "SELECT t.project_id, g.group_id FROM project_target_groups t JOIN phrase_groups g "
+                f"ON g.phrase = t.phrase WHERE t.project_id IN ({marks})",
+                batch,
+            ):
+                if row["group_id"] in order:  # a group since removed from the vocabulary file is not shown
+                    found[row["project_id"]].add(row["group_id"])
+        return {
+            project_id: [{"id": g, "label": vocabulary.label(g)} for g in sorted(ids, key=order.__getitem__)]
+            for project_id, ids in found.items()
+        }
 
     def project(self, project_id: str) -> dict | None:
         """Every field and section of one project, its source and the organisations involved."""

@@ -42,7 +42,7 @@ class SearchHit:
     area: str | None
     organisation: str | None
     town: str | None
-    target_groups: list[str]
+    target_groups: list[str]  # in the project's own words
     snippet: str  # HTML-escaped, matched words in <mark>
     matched_section: str  # German name of the best-matching section
     matched_kind: str
@@ -59,6 +59,9 @@ class SearchHit:
     weak: bool = False  # below the relevance floor: only listed when asked for all results
     success: str | None = None  # one line of what made the project work
     contact_links: list[dict] = field(default_factory=list)  # {"kind", "text", "href"}
+    groups: list[dict] = field(
+        default_factory=list
+    )  # the vocabulary's groups of target_groups ({"id", "label"})
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -331,6 +334,7 @@ def _hits(
                 organisation=card["organisation"],
                 town=card["town"],
                 target_groups=card["target_groups"],
+                groups=card["groups"],
                 snippet=make_snippet(body, query or ""),
                 matched_section=SECTION_LABELS.get(kind, chunk["heading"] if chunk else kind),
                 matched_kind=kind,

@@ -33,6 +33,7 @@ SEARCH_KEYS = {
     "weak",
     "success",
     "contact_links",
+    "groups",
 }
 PROJECT_ID = "kaffee-kuchen-konjunktiv"
 

@@ -38,7 +38,9 @@ def test_the_project_page_shows_the_groups_and_the_original_wording(client, quic
     assert 'class="group-tags"' in html
     for group in project["groups"]:
         assert f">{group['label']}</a>" in html
-    assert 'Im Wortlaut des Projekts: <span lang="de" dir="auto">' + ", ".join(project["target_groups"]) in html
+    assert (
+        'Im Wortlaut des Projekts: <span lang="de" dir="auto">' + ", ".join(project["target_groups"]) in html
+    )
 
 
 def test_topics_list_the_group_tree(client):
@@ -96,3 +98,26 @@ def test_the_admin_corrects_a_wording_and_the_filter_follows(admin_client, writa
     assert refused.status_code in (400, 403)  # no CSRF token
     admin_client.post("/admin/zielgruppen/zuruecksetzen", data={"csrf_token": token, "wording": wording})
     assert {c["id"] for c in writable_kb.browse(men)} == before
+
+
+def test_result_cards_show_the_vocabulary_groups_with_the_wording_as_their_title(client, quick_kb):
+    card = quick_kb.browse(Filters(target_group="Mütter aus der Ukraine"))[0]
+    labels = [group["label"] for group in card["groups"]]
+    assert labels and card["target_groups"] and labels != card["target_groups"]
+    for page in (
+        client.get("/", query_string={"target_group": "Mütter aus der Ukraine"}),  # the list of a filter
+        client.get("/", query_string={"q": card["title"]}),  # search results
+    ):
+        html = unescape(page.get_data(as_text=True))
+        article = html[html.index(f">{card['title']}</a>") :].split("</article>")[0]
+        facts = article[article.index("Zielgruppe") :].split("</dd>")[0]
+        assert f'title="Im Wortlaut des Projekts: {", ".join(card["target_groups"])}"' in facts
+        assert facts.endswith(", ".join(labels))
+
+
+def test_api_search_hits_carry_the_groups_beside_the_wording(client):
+    hits = client.get("/api/search", query_string={"q": "Mütter aus der Ukraine", "all": "1"}).get_json()[
+        "results"
+    ]
+    assert hits and all({"groups", "target_groups"} <= set(hit) for hit in hits)
+    assert any(group["id"] for hit in hits for group in hit["groups"])

@@ -91,7 +91,11 @@ SCHEMAS = {
             "title": STRING,
             "score": NUMBER,
             **{key: PROJECT_FACTS[key] for key in ("area", "organisation", "town")},
-            "target_groups": STRINGS,
+            "target_groups": _array(STRING, description="the target groups in the project's own words"),
+            "groups": _array(
+                _object({"id": STRING, "label": STRING}),
+                description="the target groups of the vocabulary the project's wordings are filed under",
+            ),
             "snippet": _described(STRING, "HTML-escaped text; matched words inside <mark>"),
             "matched_section": _described(STRING, "German name of the best-matching section"),
             "matched_kind": STRING,
