@@ -61,8 +61,12 @@ def product_mrr(
     cached: dict[str, np.ndarray] = {}
     for lang in LANGUAGES:
         cached.update(zip(questions[lang], vectors[lang], strict=True))
-    real = kb.dense.embed_query
-    kb.dense.embed_query = lambda text: cached[text] if text in cached else real(text)  # type: ignore[method-assign]
+    real = kb.dense.embed_query_beside
+
+    def from_cache(text, work):
+        return (cached[text], work() if work else None) if text in cached else real(text, work)
+
+    kb.dense.embed_query_beside = from_cache  # type: ignore[method-assign]
     results = {}
     for lang in LANGUAGES:
         rr = answered = 0.0
@@ -74,7 +78,7 @@ def product_mrr(
                 rr += 1.0 / (ranked.index(target[answer]) + 1)
         n = len(answers)
         results[lang] = {"MRR@10": round(rr / n, 3), "answered": round(answered / n, 3)}
-    kb.dense.embed_query = real  # type: ignore[method-assign]
+    kb.dense.embed_query_beside = real  # type: ignore[method-assign]
     return results
 
 

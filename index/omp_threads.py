@@ -16,6 +16,7 @@ library's own handle: dlsym on that handle searches its dependencies first.
 from __future__ import annotations
 
 import ctypes
+import threading
 import warnings
 from typing import Any
 
@@ -26,6 +27,10 @@ class OpenMPThreads:
     def __init__(self, set_num_threads: Any | None, get_max_threads: Any | None):
         self._set_num_threads = set_num_threads
         self._get_max_threads = get_max_threads
+        # The count last set on each thread: a call into the library lets go of the interpreter
+        # lock and must win it back, which costs up to a switch interval while another thread runs
+        # Python (a search's keyword half beside its query embedding); so it is made only on change.
+        self._applied = threading.local()
 
     @classmethod
     def from_ctypes_library(cls, library: ctypes.CDLL | None) -> OpenMPThreads:
@@ -49,7 +54,9 @@ class OpenMPThreads:
     def apply_on_this_thread(self, threads: int | None) -> None:
         """Use ``threads`` for the library's parallel regions started from this thread."""
         if threads is not None and self._set_num_threads is not None:
-            self._set_num_threads(int(threads))
+            if getattr(self._applied, "threads", None) != int(threads):
+                self._set_num_threads(int(threads))
+                self._applied.threads = int(threads)
 
     def current_on_this_thread(self) -> int | None:
         """The count the library would use for a parallel region started here now."""

@@ -8,8 +8,9 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,8 +28,8 @@ EMBED_BATCH = 64
 BACKGROUND_NICE = 10
 # Vectors of recent queries: 384 float32 plus the query text, ~2-4 KB each, so ~2,000-4,000 queries.
 QUERY_VECTOR_CACHE_BYTES = 8 * 1024 * 1024
-# Threads that embed queries for searches (model calls still run one at a time, under the model lock);
-# as many as the web server has request threads, so no search queues behind another for a thread.
+# Threads that run a search's keyword half while its own thread embeds the query; as many as the
+# web server has request threads, so no search queues behind another for a thread.
 QUERY_EMBED_WORKERS = 4
 # Off the request path, small batches: a search waits for the model at most one batch long.
 BACKGROUND_BATCH = 8
@@ -39,6 +40,7 @@ BACKGROUND_POLL_S = 1.0
 BACKGROUND_STALL_S = 10.0
 BACKGROUND_PAUSE_S = 0.05  # between batches, so waiting searches get the model (locks are not fair)
 
+T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (texts embedded so far, texts to embed)
 
 
@@ -152,29 +154,48 @@ class IndexSynchroniser:
         """The query's vector, from at most MAX_QUERY_TOKENS of it; a query asked again (a filter
         change, the way back, the answer page, the partner finder after a search) comes from a
         cache bounded in bytes, not the model."""
-        text = " ".join(text.split())
-        key = (self.embedder.model_id, text)
-        vector = self._query_vectors.get(key)
-        if vector is None:
-            count = getattr(self.embedder, "query_tokens", None)
-            with self._model_lock:  # the tokenizer belongs to the model: not shared between threads
-                fitted = fit_to_tokens(text, MAX_QUERY_TOKENS, count) if count is not None else text
-                vector = self.embedder.embed_queries([fitted])[0]
-            vector.flags.writeable = False  # shared by every search that asks the same
-            self._query_vectors.put(key, vector)
-        return vector
+        return self.embed_query_beside(text, None)[0]
 
-    def query_vector_soon(self, text: str) -> Callable[[], np.ndarray]:
-        """Start embedding a query on a worker thread and return a function that waits for its
-        vector: the model call releases the interpreter, so the caller's other work runs meanwhile."""
-        cached = self._query_vectors.get((self.embedder.model_id, " ".join(text.split())))
-        if cached is not None:
-            return lambda: cached
+    def embed_query_beside(self, text: str, work: Callable[[], T] | None) -> tuple[np.ndarray, T | None]:
+        """The query's vector (as embed_query) and what `work` returns, `work` running on a worker
+        thread while this one is inside the model call.
+
+        The model call releases the interpreter, so Python work beside it is free. The other way
+        round (the model on a worker, the keyword half here) cost ~10 ms per search on the sample:
+        each of the worker's steps into and out of native code had to win the interpreter lock back
+        from the busy caller, which can take a switch interval (5 ms), and waking the worker took
+        as long again on a loaded machine; here the worker wakes while the model runs."""
+        key = (self.embedder.model_id, " ".join(text.split()))
+        vector = self._query_vectors.get(key)
+        if vector is not None:
+            return vector, work() if work else None
+        future: Future | None = None
+        if not self._model_lock.acquire(blocking=False):  # another call has the model: start meanwhile
+            future = self._submit(work)
+            self._model_lock.acquire()
+        try:
+            count = getattr(self.embedder, "query_tokens", None)
+            # the tokenizer belongs to the model: not shared between threads
+            fitted = fit_to_tokens(key[1], MAX_QUERY_TOKENS, count) if count is not None else key[1]
+            future = future or self._submit(work)
+            vector = self.embedder.embed_queries([fitted])[0]
+        except BaseException:
+            if future is not None:
+                wait([future])  # the work may use the caller's store connection: let it finish first
+            raise
+        finally:
+            self._model_lock.release()
+        vector.flags.writeable = False  # shared by every search that asks the same
+        self._query_vectors.put(key, vector)
+        return vector, future.result() if future else None
+
+    def _submit(self, work: Callable[[], T] | None) -> Future | None:
+        if work is None:
+            return None
         with self._pool_lock:
             if self._query_pool is None:
-                self._query_pool = ThreadPoolExecutor(QUERY_EMBED_WORKERS, thread_name_prefix="query-embed")
-            future = self._query_pool.submit(self.embed_query, text)
-        return future.result
+                self._query_pool = ThreadPoolExecutor(QUERY_EMBED_WORKERS, thread_name_prefix="query-beside")
+            return self._query_pool.submit(work)
 
     def forget_query_vectors(self) -> None:
         self._query_vectors.clear()

@@ -132,76 +132,120 @@ def find(
         ]
         return outcome
     allowed = allowed or AllowedChunks()
-    # The model embeds the query on another thread while this one does the keyword half: the
-    # search then takes about as long as the embedding alone (bench/search.py).
-    query_vector = dense.query_vector_soon(topic)
-    ranking = _Ranking(store, dense, topic, query_vector, allowed)
-    hits = ranking.hits(k, filters, named)
+    ranking = _Ranking(store, dense, topic, allowed)
+    hits = ranking.hits(k, filters, named, first=True)
     outcome.hits = hits if include_weak else [h for h in hits if not h.weak]
     outcome.weak_hidden = len(hits) - len(outcome.hits)
     # "passend" here means what the levels call similar: a town's weakly related projects do not count
-    outcome.places = [
-        PlaceOffer(t, sum(1 for h in ranking.hits(50, replace(filters, town=t)) if h.level in CLOSE_LEVELS))
-        for t in named
-    ]
+    outcome.places = [PlaceOffer(t, ranking.close_count(50, replace(filters, town=t))) for t in named]
     return outcome
+
+
+@dataclass
+class _Ranked:
+    fused: list[tuple[str, float]]  # projects, best first
+    judged: dict[str, Judgement]
+    best: dict[str, int]  # per project the chunk to show
+    rows: dict[int, dict]
+
+
+@dataclass
+class _Candidates:
+    """The keyword half of one ranking: what needs no query vector."""
+
+    allowed: np.ndarray | None  # chunk ids passing the filters (None: no filter)
+    keyword: list[tuple[int, float]]  # (chunk id, score), best first
+    rows: dict[int, dict]
 
 
 class _Ranking:
     """One topic's rankings: the vector and the keyword analysis shared by the filtered runs."""
 
-    def __init__(
-        self, store: Store, dense: IndexSynchroniser, topic: str, query_vector, allowed: AllowedChunks
-    ):
+    def __init__(self, store: Store, dense: IndexSynchroniser, topic: str, allowed: AllowedChunks):
         self.store, self.dense, self.topic, self.allowed = store, dense, topic, allowed
         self.catalog = Catalog(store.db)
-        self.index = dense.current(store)
-        wanted = query_analysis(topic)
-        self.freqs = store.doc_freqs([*wanted.terms, *wanted.parts])
-        self.confidence = keyword_confidence(query_terms(topic), self.freqs, len(self.index))
-        self._query_vector = query_vector
-        self._vector = None
-        self._background: float | None = None
+        self._vector: np.ndarray | None = None
+        self._background = 0.0
 
-    def vector(self) -> np.ndarray:
-        if self._vector is None:
-            self._vector = self._query_vector()
-            model = self.dense.embedder
-            self._background = COUNTER.background(model.model_id, self._counter_vectors, self._vector)
-        return self._vector
+    def _analyse(self) -> None:
+        self.index = self.dense.current(self.store)
+        wanted = query_analysis(self.topic)
+        self.freqs = self.store.doc_freqs([*wanted.terms, *wanted.parts])
+        self.confidence = keyword_confidence(query_terms(self.topic), self.freqs, len(self.index))
+
+    def _first_candidates(self, k: int, filters: Filters) -> _Candidates | None:
+        """Embed the topic on this thread while the keyword half runs beside it (bench/search.py:
+        the search then takes about as long as the embedding alone)."""
+
+        def keyword_half() -> _Candidates | None:
+            self._analyse()
+            return self._candidates(k, filters)
+
+        self._vector, found = self.dense.embed_query_beside(self.topic, keyword_half)
+        model = self.dense.embedder
+        self._background = COUNTER.background(model.model_id, self._counter_vectors, self._vector)
+        return found
 
     def _counter_vectors(self, texts: list[str]) -> np.ndarray:
         return self.dense.passage_vectors(self.store, texts)
 
-    def hits(self, k: int, filters: Filters, towns: list[str] | None = None) -> list[SearchHit]:
-        """The top k projects for the topic, each judged against the counter-passages; among
-        projects that match the topic, those in a town the query named move up a little."""
+    def _candidates(self, k: int, filters: Filters) -> _Candidates | None:
         allowed_chunks = self.allowed.ids(self.store, filters)
         if allowed_chunks is not None and not len(allowed_chunks):
-            return []
-        depth = candidate_depth(k)
+            return None
         keyword_chunks = _keyword_chunks(
-            self.catalog, self.topic, self.freqs, depth, allowed_chunks, len(self.index)
+            self.catalog, self.topic, self.freqs, candidate_depth(k), allowed_chunks, len(self.index)
         )
-        chunk_rows = self.catalog.chunks([c for c, _ in keyword_chunks])
-        scores, ids = self.index.search(self.vector(), depth, allowed_ids=allowed_chunks)
+        return _Candidates(
+            allowed_chunks, keyword_chunks, self.catalog.chunks([c for c, _ in keyword_chunks])
+        )
+
+    def _ranked(self, k: int, filters: Filters, towns: list[str] | None, first: bool) -> _Ranked | None:
+        found = self._first_candidates(k, filters) if first else self._candidates(k, filters)
+        if found is None:
+            return None
+        assert self._vector is not None, "the first ranking embeds the topic"
+        chunk_rows = found.rows
+        scores, ids = self.index.search(self._vector, candidate_depth(k), allowed_ids=found.allowed)
         dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
         chunk_rows.update(self.catalog.chunks([c for c, _ in dense_chunks if c not in chunk_rows]))
         dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
-        keyword_projects, keyword_best = _best_per_project(keyword_chunks, chunk_rows)
+        keyword_projects, keyword_best = _best_per_project(found.keyword, chunk_rows)
         fused = fuse(
             dense_projects, keyword_projects, keyword_confidence=self.confidence, k=3 * k if towns else k
         )
         judged = (
-            _judgements(fused, dict(dense_projects), self._background or 0.0)
+            _judgements(fused, dict(dense_projects), self._background)
             if calibrated(self.dense.embedder.model_id)
             else {}
         )
         if towns:
             fused = towns_lifted(self.catalog, fused, judged, towns)[:k]
-        snippet_chunk = _snippet_chunks(dense_chunks + keyword_chunks, chunk_rows)
-        best = {**keyword_best, **best_chunk, **snippet_chunk}
-        return _hits(self.catalog, fused, best, chunk_rows, self.topic, judged)
+        snippet_chunk = _snippet_chunks(dense_chunks + found.keyword, chunk_rows)
+        return _Ranked(fused, judged, {**keyword_best, **best_chunk, **snippet_chunk}, chunk_rows)
+
+    def hits(
+        self, k: int, filters: Filters, towns: list[str] | None = None, first: bool = False
+    ) -> list[SearchHit]:
+        """The top k projects for the topic, each judged against the counter-passages; among
+        projects that match the topic, those in a town the query named move up a little.
+        first: the topic is not embedded yet (the first ranking of a search embeds it)."""
+        ranked = self._ranked(k, filters, towns, first)
+        if ranked is None:
+            return []
+        return _hits(self.catalog, ranked.fused, ranked.best, ranked.rows, self.topic, ranked.judged)
+
+    def close_count(self, k: int, filters: Filters) -> int:
+        """How many of the top k projects passing the filters are at least similar to the topic
+        (what `hits` would mark so), without building their result cards."""
+        ranked = self._ranked(k, filters, None, first=False)
+        if ranked is None:
+            return 0
+        fused, judged = ranked.fused, ranked.judged
+        cards = self.catalog.cards([project_id for project_id, _ in fused])  # as `hits` keeps them
+        return sum(
+            1 for pid, _ in fused if pid in cards and pid in judged and judged[pid].level in CLOSE_LEVELS
+        )
 
 
 def _judgements(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kb import KnowledgeBase
@@ -72,3 +73,58 @@ def test_the_floor_s_counter_passages_are_embedded_at_ingest_not_per_process(
     model_id = sample_kb.dense.embedder.model_id
     cached = sample_kb.store.cached_vectors(model_id, [text_hash(text) for text in COUNTER_PASSAGES])
     assert len(cached) == len(COUNTER_PASSAGES), "a new server process would embed them on its first search"
+
+
+def test_the_keyword_half_runs_while_the_query_is_embedded(settings, fake_embedder) -> None:
+    """The model call waits for a sign from the work beside it: only true overlap lets it finish."""
+    import threading
+
+    from kb.indexing import IndexSynchroniser
+
+    started = threading.Event()
+    real = fake_embedder.embed_queries
+
+    def embed_when_work_runs(texts: list[str]):
+        assert started.wait(10), "the work beside the embedding did not run during the model call"
+        return real(texts)
+
+    fake_embedder.embed_queries = embed_when_work_runs
+    dense = IndexSynchroniser(settings, embedder=fake_embedder)
+    try:
+        vector, found = dense.embed_query_beside(
+            "Sprachcafé  für Mütter", lambda: started.set() or "keywords"
+        )
+        assert found == "keywords"
+        assert np.allclose(vector, real(["Sprachcafé für Mütter"])[0])
+        again, found_again = dense.embed_query_beside("Sprachcafé für Mütter", lambda: "cached")
+        assert again is vector and found_again == "cached"  # from the cache, the work run here
+    finally:
+        dense.close()
+
+
+def test_a_failing_embedding_waits_for_the_work_beside_it(settings, fake_embedder) -> None:
+    """The work uses the caller's store connection: it must be over before the error reaches the caller."""
+    import threading
+    import time
+
+    from kb.indexing import IndexSynchroniser
+
+    finished = threading.Event()
+
+    def slow_work() -> None:
+        time.sleep(0.2)
+        finished.set()
+
+    def broken(texts: list[str]):
+        raise RuntimeError("model failed")
+
+    fake_embedder.embed_queries = broken
+    dense = IndexSynchroniser(settings, embedder=fake_embedder)
+    try:
+        with pytest.raises(RuntimeError, match="model failed"):
+            dense.embed_query_beside("Sprachcafé", slow_work)
+        assert finished.is_set()
+        assert dense.model_lock.acquire(blocking=False), "the model lock was left held"
+        dense.model_lock.release()
+    finally:
+        dense.close()
