@@ -224,6 +224,37 @@ class Catalog:
                 found[row["id"]] = row
         return found
 
+    def chunk_heads(self, chunk_ids: list[int]) -> dict[int, dict]:
+        """What ranking needs of each chunk ({"project_id", "kind", "heading"}); no texts: a search
+        ranks ~200 chunks and shows ten."""
+        found: dict[int, dict] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = [int(i) for i in chunk_ids[start : start + 500]]
+            marks = ",".join("?" * len(batch))
+            sql = f"SELECT id, project_id, kind, heading FROM chunks WHERE id IN ({marks})"
+            for chunk_id, project_id, kind, heading in self.db.execute(sql, batch):
+                found[chunk_id] = {"project_id": project_id, "kind": kind, "heading": heading}
+        return found
+
+    def chunk_bodies(self, chunk_ids: list[int]) -> dict[int, str]:
+        """The shown text of each chunk."""
+        found: dict[int, str] = {}
+        for start in range(0, len(chunk_ids), 500):
+            batch = [int(i) for i in chunk_ids[start : start + 500]]
+            marks = ",".join("?" * len(batch))
+            found.update(self.db.execute(f"SELECT id, body FROM chunks WHERE id IN ({marks})", batch))
+        return found
+
+    def existing_projects(self, project_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(project_ids), 500):
+            batch = project_ids[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            found.update(
+                r[0] for r in self.db.execute(f"SELECT id FROM projects WHERE id IN ({marks})", batch)
+            )
+        return found
+
     def keyword_hits(self, expression: str, limit: int) -> list[tuple[int, float]]:
         """(chunk id, score) for an FTS5 expression, best first; score is -bm25, so higher is better."""
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)

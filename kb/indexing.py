@@ -91,13 +91,19 @@ class IndexSynchroniser:
                 )
             return self._embedder
 
-    def current(self, store: Store) -> VectorIndex:
+    def current(self, store: Store, generation: int | None = None) -> VectorIndex:
         """The index to search now: the complete index for the store's latest state where it can be
         had without waiting or embedding; otherwise the last complete one (the keyword half of a
-        search already sees new text). Only the very first call of a process waits for a sync."""
+        search already sees new text). Only the very first call of a process waits for a sync.
+        generation: the store's, where the caller (a search) has read it already (a mismatch is
+        read again: a write may have landed, and been indexed, since)."""
         if self._index is None:
             self.sync(store)
-        elif self._generation != store.generation() and self._sync_lock.acquire(blocking=False):
+        elif (
+            self._generation != generation
+            and self._generation != store.generation()
+            and self._sync_lock.acquire(blocking=False)
+        ):
             try:
                 self._sync_locked(store, rebuild=False, progress=None, embed=False)
             finally:

@@ -29,7 +29,7 @@ from kb.partners import PartnerHit
 from kb.partners import partners as find_partners
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
 from kb.relevance import COUNTER_PASSAGES, calibrated
-from kb.search import COUNTER, AllowedChunks, SearchHit, SearchOutcome
+from kb.search import COUNTER, SearchHit, SearchMemory, SearchOutcome
 from kb.settings import Settings
 from kb.store import Store, now
 from kb.vocabulary import load_vocabulary
@@ -49,7 +49,7 @@ class KnowledgeBase:
         self._local = threading.local()
         self._stores: list[Store] = []
         self._write_lock = threading.Lock()  # one ingest at a time in this process
-        self._allowed = AllowedChunks()  # chunk ids per filter, shared by the threads' searches
+        self._search_memory = SearchMemory()  # filters' chunk ids, towns: shared by the threads' searches
         # Read once per process: a broken file stops the start with its name and reason.
         self.county: County = load_county(settings.county_file)
         self.fund_rules: FundRules = load_fund_rules(settings.fund_rules_file)
@@ -195,13 +195,13 @@ class KnowledgeBase:
         self, query: str, k: int = 10, filters: Filters = NO_FILTERS, include_weak: bool = False
     ) -> list[SearchHit]:
         """The hits above the relevance floor (with include_weak the nearest k, weak ones marked)."""
-        return searching.search(self.store, self.dense, query, k, filters, self._allowed, include_weak)
+        return searching.search(self.store, self.dense, query, k, filters, self._search_memory, include_weak)
 
     def find(
         self, query: str, k: int = 10, filters: Filters = NO_FILTERS, include_weak: bool = False
     ) -> SearchOutcome:
         """The search with what a person is told about it: hits, towns offered as filters, a cut query."""
-        return searching.find(self.store, self.dense, query, k, filters, self._allowed, include_weak)
+        return searching.find(self.store, self.dense, query, k, filters, self._search_memory, include_weak)
 
     def similar(self, project_id: str, k: int = 5) -> list[SearchHit]:
         return searching.similar(self.store, self.dense, project_id, k)

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from kb.bounded_cache import approximate_size
 from kb.catalog import Catalog
 from kb.relevance import Judgement
-from kb.store import Store
 from kb.text_analysis import fold
 
 # The 26 towns of the Landkreis Böblingen with their Ukrainian/Russian and Arabic spellings.
@@ -73,6 +73,10 @@ _CYRILLIC_FOLD = str.maketrans({"і": "и", "ї": "и", "й": "и", "ы": "и", 
 # nDCG@5 0.866 instead of 0.856 but puts an unrelated same-town project at #1-2 (README).
 TOWN_BONUS, TOWN_GATE = 0.01, 0.03
 MAX_SUFFIX = 4  # letters an inflection may add: "Holzgerlingen'deki", "Леонбергом", "Herrenbergs"
+# A name is only tried on a query with a token that starts (or, after a one-letter Arabic
+# preposition, continues) with its first KEY_LETTERS letters: every way a token matches a name
+# keeps them (an inflection changes at most the last two letters of a name of five or more).
+KEY_LETTERS = 3
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,13 @@ class _Name:
     town: str
     words: tuple[str, ...]  # folded words of one spelling
     script: str  # "latin", "cyrillic" or "arabic"
+
+    @property
+    def key(self) -> str | None:
+        """Letters every query token matching the first word holds at its start, or one letter
+        later (an Arabic preposition); None for a word too short to promise that."""
+        first = self.words[0]
+        return first[:KEY_LETTERS] if len(first) >= KEY_LETTERS + 2 else None
 
 
 def _script(text: str) -> str:
@@ -143,14 +154,20 @@ class PlaceFinder:
                 names.append(_Name(town, words, script))
         # Longer names first: "Weil im Schönbuch" before a town called "Weil".
         self.names = sorted(names, key=lambda n: -len(n.words))
+        self._keys = [name.key for name in self.names]
+        # what a cache bounded in bytes counts for this finder (kb.bounded_cache reads `nbytes`)
+        self.nbytes = approximate_size(tuple(self.names)) + approximate_size(tuple(self._keys))
 
     def find(self, query: str) -> list[PlaceMention]:
         tokens = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(query)]
-        folded = [_fold_word(text, _script(text)) for _, _, text in tokens]
         scripts = [_script(text) for _, _, text in tokens]
+        folded = [_fold_word(text, script) for (_, _, text), script in zip(tokens, scripts, strict=True)]
+        starts = {word[i : i + KEY_LETTERS] for word in folded for i in (0, 1)}
         found: list[PlaceMention] = []
         used: set[int] = set()
-        for name in self.names:
+        for name, key in zip(self.names, self._keys, strict=True):
+            if key is not None and key not in starts:
+                continue
             width = len(name.words)
             for i in range(len(tokens) - width + 1):
                 if any(j in used for j in range(i, i + width)):
@@ -178,7 +195,7 @@ def _county_key(folded: str) -> str:
     return folded
 
 
-def without_places(query: str, mentions: list[PlaceMention]) -> str:
+def without_places(query: str, mentions: Sequence[PlaceMention]) -> str:
     """The query with the town names (and their "in", "für", "в") taken out: what it is about."""
     pieces, position = [], 0
     for mention in mentions:
@@ -187,22 +204,6 @@ def without_places(query: str, mentions: list[PlaceMention]) -> str:
     pieces.append(query[position:])
     text = re.sub(r"\s+", " ", " ".join(p.strip() for p in pieces))
     return re.sub(r"\s+([,;:.!?])", r"\1", text).strip(" ,;:–-")
-
-
-def place_finder(store: Store) -> PlaceFinder:
-    """The towns of this collection (and the county's), remembered until the store changes."""
-    key = (str(store.path), store.generation())
-    finder = _PLACE_CACHE.get(key)
-    if finder is None:
-        towns = [name for name, _ in Catalog(store.db).facets()["town"]]
-        finder = PlaceFinder(towns)
-        if len(_PLACE_CACHE) >= 16:
-            _PLACE_CACHE.clear()
-        _PLACE_CACHE[key] = finder
-    return finder
-
-
-_PLACE_CACHE: dict[tuple, PlaceFinder] = {}  # a dict's get and set are atomic: no lock needed
 
 
 def towns_lifted(

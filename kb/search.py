@@ -7,12 +7,13 @@ from datetime import date
 
 import numpy as np
 
+from kb.bounded_cache import ByteBoundedCache
 from kb.catalog import Catalog
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
 from kb.input_limits import bounded_query, was_cut
-from kb.places import place_finder, towns_lifted, without_places
+from kb.places import PlaceFinder, PlaceMention, towns_lifted, without_places
 from kb.relevance import CLOSE_LEVELS, FLOOR, CounterPassages, Judgement, calibrated, judge
 from kb.result_details import contact_links, success_lines
 from kb.snippets import make_snippet, query_analysis
@@ -32,6 +33,9 @@ SECTION_LABELS = {
 SECOND_CHUNK_WEIGHT = 0.5
 COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
 COMMON_PART_SHARE, COMMON_PART_MIN_DOCS = 0.02, 500
+# The town finder (~50 KB: the county's towns in three scripts and the collection's) and the towns
+# found in recent queries.
+PLACE_MEMORY_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -98,11 +102,11 @@ def search(
     query: str,
     k: int = 10,
     filters: Filters = NO_FILTERS,
-    allowed: AllowedChunks | None = None,
+    memory: SearchMemory | None = None,
     include_weak: bool = False,
 ) -> list[SearchHit]:
     """Projects ranked for a free-text idea or question, filters applied before ranking."""
-    return find(store, dense, query, k, filters, allowed, include_weak).hits
+    return find(store, dense, query, k, filters, memory, include_weak).hits
 
 
 def find(
@@ -111,16 +115,18 @@ def find(
     query: str,
     k: int = 10,
     filters: Filters = NO_FILTERS,
-    allowed: AllowedChunks | None = None,
+    memory: SearchMemory | None = None,
     include_weak: bool = False,
 ) -> SearchOutcome:
     """The search with everything a person is told about it: the hits above the relevance floor
     (or all, the weak ones marked), towns named in the query offered as filters, a cut query.
 
-    allowed remembers the chunk ids of each filter between searches (the KnowledgeBase keeps one)."""
+    memory: what searches remember between them (the KnowledgeBase keeps one)."""
     text, truncated = bounded_query(query), was_cut(query)
     town = (filters.town or "").lower()
-    mentions = place_finder(store).find(text)
+    memory = memory or SearchMemory()
+    generation = store.generation()  # once: every step of this search sees the same store state
+    mentions = memory.places(store, generation, text)
     topic = without_places(text, mentions) if mentions else text
     outcome = SearchOutcome(text, topic, [], truncated=truncated)
     # a town already chosen as the filter is not offered again (its words still leave the topic)
@@ -131,8 +137,7 @@ def find(
             PlaceOffer(t, len(catalog.filtered_project_ids(replace(filters, town=t)) or [])) for t in named
         ]
         return outcome
-    allowed = allowed or AllowedChunks()
-    ranking = _Ranking(store, dense, topic, allowed)
+    ranking = _Ranking(store, dense, topic, memory.allowed, generation)
     hits = ranking.hits(k, filters, named, first=True)
     outcome.hits = hits if include_weak else [h for h in hits if not h.weak]
     outcome.weak_hidden = len(hits) - len(outcome.hits)
@@ -161,16 +166,19 @@ class _Candidates:
 class _Ranking:
     """One topic's rankings: the vector and the keyword analysis shared by the filtered runs."""
 
-    def __init__(self, store: Store, dense: IndexSynchroniser, topic: str, allowed: AllowedChunks):
+    def __init__(
+        self, store: Store, dense: IndexSynchroniser, topic: str, allowed: AllowedChunks, generation: int
+    ):
         self.store, self.dense, self.topic, self.allowed = store, dense, topic, allowed
+        self.generation = generation
         self.catalog = Catalog(store.db)
         self._vector: np.ndarray | None = None
         self._background = 0.0
 
     def _analyse(self) -> None:
-        self.index = self.dense.current(self.store)
+        self.index = self.dense.current(self.store, self.generation)
         wanted = query_analysis(self.topic)
-        self.freqs = self.store.doc_freqs([*wanted.terms, *wanted.parts])
+        self.freqs = self.store.doc_freqs([*wanted.terms, *wanted.parts], self.generation)
         self.confidence = keyword_confidence(query_terms(self.topic), self.freqs, len(self.index))
 
     def _first_candidates(self, k: int, filters: Filters) -> _Candidates | None:
@@ -190,14 +198,14 @@ class _Ranking:
         return self.dense.passage_vectors(self.store, texts)
 
     def _candidates(self, k: int, filters: Filters) -> _Candidates | None:
-        allowed_chunks = self.allowed.ids(self.store, filters)
+        allowed_chunks = self.allowed.ids(self.store, filters, self.generation)
         if allowed_chunks is not None and not len(allowed_chunks):
             return None
         keyword_chunks = _keyword_chunks(
             self.catalog, self.topic, self.freqs, candidate_depth(k), allowed_chunks, len(self.index)
         )
         return _Candidates(
-            allowed_chunks, keyword_chunks, self.catalog.chunks([c for c, _ in keyword_chunks])
+            allowed_chunks, keyword_chunks, self.catalog.chunk_heads([c for c, _ in keyword_chunks])
         )
 
     def _ranked(self, k: int, filters: Filters, towns: list[str] | None, first: bool) -> _Ranked | None:
@@ -208,7 +216,7 @@ class _Ranking:
         chunk_rows = found.rows
         scores, ids = self.index.search(self._vector, candidate_depth(k), allowed_ids=found.allowed)
         dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
-        chunk_rows.update(self.catalog.chunks([c for c, _ in dense_chunks if c not in chunk_rows]))
+        chunk_rows.update(self.catalog.chunk_heads([c for c, _ in dense_chunks if c not in chunk_rows]))
         dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
         keyword_projects, keyword_best = _best_per_project(found.keyword, chunk_rows)
         fused = fuse(
@@ -242,7 +250,7 @@ class _Ranking:
         if ranked is None:
             return 0
         fused, judged = ranked.fused, ranked.judged
-        cards = self.catalog.cards([project_id for project_id, _ in fused])  # as `hits` keeps them
+        cards = self.catalog.existing_projects([pid for pid, _ in fused])  # `hits` keeps those with a card
         return sum(
             1 for pid, _ in fused if pid in cards and pid in judged and judged[pid].level in CLOSE_LEVELS
         )
@@ -274,6 +282,28 @@ def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, dict]) -> d
     return found
 
 
+class SearchMemory:
+    """What searches remember between them, until the store changes; bounded in bytes. One per
+    KnowledgeBase, shared by its threads."""
+
+    def __init__(self, place_bytes: int = PLACE_MEMORY_BYTES):
+        self.allowed = AllowedChunks()  # chunk ids per filter
+        self._places = ByteBoundedCache(place_bytes)  # the town finder, and the towns of recent queries
+
+    def places(self, store: Store, generation: int, text: str) -> tuple[PlaceMention, ...]:
+        """The towns a query names, in the collection as it is at this generation."""
+        key = (store.path, generation, text)
+        mentions = self._places.get(key)
+        if mentions is None:
+            finder = self._places.get((store.path, generation))
+            if finder is None:
+                finder = PlaceFinder([name for name, _ in Catalog(store.db).facets()["town"]])
+                self._places.put((store.path, generation), finder)
+            mentions = tuple(finder.find(text))
+            self._places.put(key, mentions)
+        return mentions
+
+
 class AllowedChunks:
     """Chunk ids passing each set of filters, remembered until the store changes: at 100k chunks
     turning a filter into ids costs more than the rest of the search. Bounded in bytes."""
@@ -282,11 +312,12 @@ class AllowedChunks:
         self.max_bytes = max_bytes
         self._ids: dict[tuple[int, date, Filters], np.ndarray] = {}  # a dict's get and set are atomic
 
-    def ids(self, store: Store, filters: Filters) -> np.ndarray | None:
-        """The chunk ids passing filters (None: no filter set)."""
+    def ids(self, store: Store, filters: Filters, generation: int | None = None) -> np.ndarray | None:
+        """The chunk ids passing filters (None: no filter set); generation: the store's, if read already."""
         if not filters:
             return None
-        key = (store.generation(), store.today(), filters)  # a status filter changes with the day
+        generation = store.generation() if generation is None else generation
+        key = (generation, store.today(), filters)  # a status filter changes with the day
         ids = self._ids.get(key)
         if ids is None:
             ids = np.array(Catalog(store.db).filtered_chunk_ids(filters), dtype=np.int64)
@@ -359,15 +390,17 @@ def _hits(
     ids = [project_id for project_id, _ in ranked]
     cards = catalog.cards(ids)
     successes = success_lines(catalog.db, ids)
+    bodies = catalog.chunk_bodies([best_chunk[p] for p in ids if p in best_chunk])
     hits = []
     for project_id, score in ranked:
         card = cards.get(project_id)
         if card is None:
             continue
-        chunk = chunk_rows.get(best_chunk.get(project_id, -1))
+        chunk_id = best_chunk.get(project_id, -1)
+        chunk = chunk_rows.get(chunk_id)
         kind = chunk["kind"] if chunk else "profile"
         # The profile passage only lists names: the card shows the project's summary instead.
-        body = chunk["body"] if chunk and kind != "profile" else (card["summary"] or "")
+        body = bodies.get(chunk_id, "") if chunk and kind != "profile" else (card["summary"] or "")
         judgement = (judged or {}).get(project_id)
         hits.append(
             SearchHit(
@@ -415,6 +448,6 @@ def similar(store: Store, dense: IndexSynchroniser, project_id: str, k: int = 5)
     scores, ids = index.search(centre.astype(np.float32), candidate_depth(k) + len(own))
     own_ids = set(own)
     hits = [(i, score) for i, score in zip(ids.tolist(), scores.tolist(), strict=True) if i not in own_ids]
-    chunk_rows = catalog.chunks([i for i, _ in hits])
+    chunk_rows = catalog.chunk_heads([i for i, _ in hits])
     ranked, best_chunk = _best_per_project(hits, chunk_rows)
     return _hits(catalog, ranked[:k], best_chunk, chunk_rows, None)

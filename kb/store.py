@@ -442,10 +442,11 @@ class Store:
         """In how many chunks an analysed term occurs."""
         return self.doc_freqs([term])[term]
 
-    def doc_freqs(self, terms: Iterable[str]) -> dict[str, int]:
-        """In how many chunks each analysed term occurs, each term read once per store generation."""
+    def doc_freqs(self, terms: Iterable[str], generation: int | None = None) -> dict[str, int]:
+        """In how many chunks each analysed term occurs, each term read once per store generation
+        (generation: the store's, where the caller has read it already)."""
         terms = list(terms)
-        generation = self.generation()
+        generation = self.generation() if generation is None else generation
         if self._doc_freqs_generation != generation or self._doc_freqs_bytes > DOC_FREQ_CACHE_BYTES:
             self._doc_freqs, self._doc_freqs_bytes = {}, 0
             self._doc_freqs_generation = generation

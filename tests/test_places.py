@@ -67,3 +67,34 @@ def test_first_sentence_is_one_short_line():
     assert first_sentence("Es kommt ohne Anmeldung aus. Zweiter Satz.") == "Es kommt ohne Anmeldung aus."
     long = first_sentence("Wort " * 100)
     assert len(long) <= 222 and long.endswith("…")
+
+
+def _every_name_tried(finder: PlaceFinder) -> PlaceFinder:
+    """The same finder without the first-letters filter: every name tried on every query."""
+    unfiltered = PlaceFinder([])
+    unfiltered.names = finder.names
+    unfiltered._keys = [None] * len(finder.names)
+    return unfiltered
+
+
+def _spellings_inflected() -> list[str]:
+    from kb.places import COUNTY_TOWNS
+
+    queries = []
+    for town, others in COUNTY_TOWNS.items():
+        for spelling in (town, *others):
+            for before, after in (("", ""), ("in ", "s"), ("", "er"), ("", "ern"), ("", "'de"), ("", "’deki"),
+                                  ("", "і"), ("у ", "ом"), ("ب", ""), ("ل", ""), ("وب", ""), ("ال", "ي")):  # fmt: skip
+                queries.append(f"Sprachkurs {before}{spelling}{after} für Mütter")
+                queries.append(f"{before}{spelling[:-1]}{after} Hilfe")  # one letter short
+                queries.append(f"{before}{spelling[:-2]}{after}")  # two letters short
+    return queries
+
+
+def test_names_skipped_by_their_first_letters_could_not_have_matched() -> None:
+    """The filter that spares trying every town on every query changes no result."""
+    unfiltered = _every_name_tried(FINDER)
+    queries = _spellings_inflected() + [query for query, _, _ in CASES]
+    assert any(FINDER.find(query) for query in queries)
+    for query in queries:
+        assert FINDER.find(query) == unfiltered.find(query), query

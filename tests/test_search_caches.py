@@ -128,3 +128,25 @@ def test_a_failing_embedding_waits_for_the_work_beside_it(settings, fake_embedde
         dense.model_lock.release()
     finally:
         dense.close()
+
+
+def test_a_search_reads_the_store_generation_once(quick_kb: KnowledgeBase, monkeypatch) -> None:
+    """Every step of one search sees the same store state, read once (each read had to win the
+    interpreter lock back from the embedding thread)."""
+    store = quick_kb.store
+    reads: list[int] = []
+    real = store.generation
+
+    def counted() -> int:
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(store, "generation", counted)
+    for query, filters in (
+        ("Sprachkurs für Mütter in Herrenberg", Filters()),
+        ("Hausaufgabenhilfe", Filters(area="Bildung")),
+    ):
+        reads.clear()
+        quick_kb.dense.forget_query_vectors()
+        assert quick_kb.search(query, 5, filters=filters, include_weak=True)
+        assert len(reads) == 1, f"{query!r}: the generation was read {len(reads)} times"
