@@ -5,21 +5,35 @@ running its own app (its own model and vector index) on that socket; the kernel 
 connection to one of them. Each worker follows the store's generation on every search, so an
 upload through one worker is searchable through all. The model is loaded only after the fork,
 so no worker inherits another's OpenMP threads.
+
+Shutdown must leave nothing behind: an orphaned worker keeps answering on the port and holds the
+supervisor's console open. So each worker runs in a process group of its own (the supervisor stops
+it with whatever it started, such as a parsing child), asks the kernel to end it when the
+supervisor ends, however that happens (PR_SET_PDEATHSIG), and one that has not ended a few seconds
+after SIGTERM is killed. The supervisor's signal handlers only note the request; its loop does the
+work, so a signal arriving mid-fork cannot miss the worker being started.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import socket
 import sys
 import time
+import traceback
 
 import click
 
 from kb.settings import Settings
 
 RESTART_PAUSE_S = 1.0  # a worker that dies is started again after this pause
+STOP_GRACE_S = 10.0  # after SIGTERM, a worker still running this long after is killed
+POLL_S = 0.1  # the supervisor looks for ended workers and stop requests this often
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def serve_app(settings: Settings, host: str, port: int, threads: int = 4, workers: int = 1) -> None:
@@ -31,7 +45,7 @@ def serve_app(settings: Settings, host: str, port: int, threads: int = 4, worker
     listener = socket.create_server((host, port), backlog=1024, reuse_port=False)
     listener.setblocking(False)
     click.echo(f"Praxisfinder on http://{host}:{port}/ with {workers} worker processes  (Ctrl+C to stop)")
-    _supervise(settings, listener, threads, workers)
+    _Supervisor(settings, listener, threads, workers).run()
 
 
 def _server(settings: Settings, host: str, port: int, threads: int, sockets: list | None):
@@ -45,56 +59,137 @@ def _server(settings: Settings, host: str, port: int, threads: int, sockets: lis
     return make_server(app, host, port, threads, sockets=sockets)
 
 
-def _start_worker(settings: Settings, listener: socket.socket, threads: int) -> int:
-    pid = os.fork()
-    if pid:
-        return pid
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def _worker_main(settings: Settings, listener: socket.socket, threads: int, supervisor: int) -> None:
+    """Runs in the forked child and never returns; whatever ends it is told on the console."""
+    code = 1
     try:
+        os.setpgid(0, 0)
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        _end_with_parent()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by the supervisor for the fork
+        if os.getppid() != supervisor:  # the supervisor ended before the request above took effect
+            return
         _server(settings, "", 0, threads, sockets=[listener]).run()
+        code = 0
+    except BaseException:  # a worker's end is reported, whatever the reason
+        click.echo(f"worker {os.getpid()} failed:", err=True)
+        traceback.print_exc()
     finally:
-        os._exit(0)
-    return 0  # not reached
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
 
 
-def _supervise(settings: Settings, listener: socket.socket, threads: int, workers: int) -> None:
+def _end_with_parent() -> None:
+    """Ask Linux to send SIGTERM when the supervisor ends, even by SIGKILL (elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+        reason = os.strerror(ctypes.get_errno())
+        click.echo(f"worker {os.getpid()}: cannot follow the supervisor's end: {reason}", err=True)
+
+
+class _Supervisor:
     """Start the workers, start again any that dies, stop them all on Ctrl+C or SIGTERM."""
-    running = {_start_worker(settings, listener, threads) for _ in range(workers)}
-    stopping = False
 
-    def stop(signum, frame) -> None:
-        nonlocal stopping
-        stopping = True
-        for pid in running:
-            _signal(pid, signal.SIGTERM)
+    def __init__(self, settings: Settings, listener: socket.socket, threads: int, workers: int):
+        self.settings, self.listener, self.threads, self.workers = settings, listener, threads, workers
+        self.running: set[int] = set()
+        self.stop_requested: int | None = None  # the signal that asked for it
+        self.stop_deadline: float | None = None
+        self.restarts_due: list[float] = []
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while running:
+    def run(self) -> None:
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, self._note_stop)
         try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        except InterruptedError:
-            continue
-        running.discard(pid)
-        if not stopping:
-            click.echo(f"worker {pid} ended ({_describe(status)}); starting another", err=True)
-            time.sleep(RESTART_PAUSE_S)
-            if not stopping:  # a stop that came during the pause must not leave a new worker behind
-                running.add(_start_worker(settings, listener, threads))
-    sys.exit(0)
+            for _ in range(self.workers):
+                self._start()
+            while self.running or (self.restarts_due and self.stop_requested is None):
+                self._reap()
+                if self.stop_requested is not None:
+                    self._stop_step()
+                else:
+                    self._restart_due()
+                time.sleep(POLL_S)
+        finally:
+            for pid in self.running:  # the supervisor itself failed: leave nothing behind
+                _signal_group(pid, signal.SIGKILL)
+        sys.exit(0)
+
+    def _note_stop(self, signum, frame) -> None:
+        if self.stop_requested is None:
+            self.stop_requested = signum
+
+    def _start(self) -> None:
+        # Stop signals wait until the new worker is in `running`, so a stop cannot miss it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                _worker_main(self.settings, self.listener, self.threads, os.getppid())
+            with contextlib.suppress(OSError):  # the child does the same: whichever runs first
+                os.setpgid(pid, pid)
+            self.running.add(pid)
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+    def _reap(self) -> None:
+        while self.running:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.running.clear()
+                return
+            if pid == 0:
+                return
+            self.running.discard(pid)
+            _signal_group(pid, signal.SIGKILL, reaped=True)  # what the worker started dies with it
+            if self.stop_requested is None:
+                click.echo(f"worker {pid} ended ({_describe(status)}); starting another", err=True)
+                self.restarts_due.append(time.monotonic() + RESTART_PAUSE_S)
+            elif status != 0 and not _ended_by(status, signal.SIGTERM):
+                click.echo(f"worker {pid} ended while stopping ({_describe(status)})", err=True)
+
+    def _restart_due(self) -> None:
+        now = time.monotonic()
+        for due in [due for due in self.restarts_due if due <= now]:
+            self.restarts_due.remove(due)
+            self._start()
+
+    def _stop_step(self) -> None:
+        if self.stop_deadline is None:
+            self.stop_deadline = time.monotonic() + STOP_GRACE_S
+            self.restarts_due.clear()
+            for pid in self.running:
+                _signal_group(pid, signal.SIGTERM)
+        elif time.monotonic() > self.stop_deadline:
+            for pid in self.running:
+                click.echo(f"worker {pid} did not stop within {STOP_GRACE_S:.0f} s; killing it", err=True)
+                _signal_group(pid, signal.SIGKILL)
+            self.stop_deadline = float("inf")
 
 
-def _signal(pid: int, signum: int) -> None:
-    try:
-        os.kill(pid, signum)
-    except ProcessLookupError:
-        pass
+def _signal_group(pid: int, signum: int, reaped: bool = False) -> None:
+    """Signal a worker's process group: the worker and whatever it started. The worker itself is
+    signalled too while it is ours (not yet reaped, so its pid cannot belong to anyone else)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signum)
+    if not reaped:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signum)
+
+
+def _ended_by(status: int, signum: int) -> bool:
+    return os.WIFSIGNALED(status) and os.WTERMSIG(status) == signum
 
 
 def _describe(status: int) -> str:
     if os.WIFSIGNALED(status):
-        return f"signal {os.WTERMSIG(status)}"
+        number = os.WTERMSIG(status)
+        hint = " (killed: by the kernel if memory ran out, or by someone)" if number == signal.SIGKILL else ""
+        return f"signal {number}, {signal.Signals(number).name}{hint}"
     return f"exit code {os.waitstatus_to_exitcode(status)}"

@@ -100,3 +100,21 @@ def test_debug_stays_off_even_when_the_environment_asks_for_it(quick_kb, monkeyp
     monkeypatch.setenv("FLASK_DEBUG", "1")
     app = create_app({"KB": quick_kb, **TEST_CONFIG})
     assert app.debug is False
+
+
+def test_workers_starting_together_all_read_the_whole_secret_key(tmp_path):
+    """`kb serve --workers N` starts its workers at once: each must get the one whole key. An
+    exclusive create followed by a write let a worker read the empty file and end (seen as a worker
+    that died at start-up, 1 run in 10 of the two-worker test)."""
+    import multiprocessing
+
+    from webui.security import load_or_create_secret_key
+
+    context = multiprocessing.get_context("fork")
+    for attempt in range(15):
+        folder = tmp_path / f"data-{attempt}"
+        with context.Pool(6) as pool:
+            keys = pool.map(load_or_create_secret_key, [folder] * 12)
+        assert len(set(keys)) == 1 and len(keys[0]) == 64
+        assert (folder / SECRET_KEY_FILE).read_bytes() == keys[0]
+        assert [p.name for p in folder.iterdir()] == [SECRET_KEY_FILE], "a draft was left behind"

@@ -24,20 +24,37 @@ SECURITY_HEADERS = {
 
 
 def load_or_create_secret_key(data_dir: Path) -> bytes:
-    """The session signing key: made once with `secrets`, kept in the data dir readable by the owner only."""
+    """The session signing key: made once with `secrets`, kept in the data dir readable by the owner only.
+
+    Worker processes of `kb serve --workers N` start together: the key is written whole to a file
+    of its own and then linked into place, which fails if another process got there first, so no
+    process ever reads a half-written key (an O_EXCL create followed by a write let a second
+    worker read an empty file and end)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / SECRET_KEY_FILE
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_bytes().strip()
-        if len(key) < 32:
-            raise RuntimeError(f"{path}: secret key file is too short; delete it to make a new one") from None
-        return key
-    key = secrets.token_hex(32).encode()
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(key)
+    if not path.exists():
+        _create_whole(path, secrets.token_hex(32).encode())
+    key = path.read_bytes().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"{path}: secret key file is too short; delete it to make a new one")
     return key
+
+
+def _create_whole(path: Path, content: bytes) -> None:
+    """Create `path` holding `content`, unless it exists (then leave it as it is)."""
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process made it first: theirs is the key
+    finally:
+        draft.unlink(missing_ok=True)
 
 
 def csrf_token() -> str:
