@@ -94,6 +94,7 @@ class LongClient(threading.Thread):
         self.port, self.deadline, self.rng = port, deadline, random.Random(seed)
         self.sent = 0
         self.errors = 0
+        self.refused = 0  # 503 with Retry-After: no free slot for long queries (kb.long_queries)
 
     def run(self) -> None:
         import http.client
@@ -107,7 +108,8 @@ class LongClient(threading.Thread):
                 response.read()
                 conn.close()
                 self.sent += 1
-                self.errors += response.status != 200
+                self.refused += response.status == 503 and response.getheader("Retry-After") is not None
+                self.errors += response.status not in (200, 503)
             except OSError:
                 self.errors += 1
 
@@ -127,6 +129,7 @@ def normal_p95(port: int, seconds: float, attackers: int) -> dict[str, float]:
         "normal_errors": sum(sum(c.errors.values()) for c in normal),
         "long_requests": sum(c.sent for c in long_clients),
         "long_errors": sum(c.errors for c in long_clients),
+        "long_refused_503": sum(c.refused for c in long_clients),
     }
 
 

@@ -9,7 +9,7 @@ import threading
 import unicodedata
 from pathlib import Path
 
-from index import Embedder
+from index import Embedder, load_embedder
 from ingest.provenance import safe_url
 from kb import search as searching
 from kb.catalog import Catalog
@@ -24,6 +24,7 @@ from kb.group_mapping import mapping_table
 from kb.idea_check import Idea, IdeaReport
 from kb.idea_check import check as check_idea
 from kb.indexing import IndexReport, IndexSynchroniser, Progress
+from kb.long_queries import LongQueries, OwnModel
 from kb.network import Network, organisation_network
 from kb.partners import PartnerHit
 from kb.partners import partners as find_partners
@@ -50,6 +51,12 @@ class KnowledgeBase:
         self._stores: list[Store] = []
         self._write_lock = threading.Lock()  # one ingest at a time in this process
         self._search_memory = SearchMemory()  # filters' chunk ids, towns: shared by the threads' searches
+        self.long_queries = LongQueries(
+            self.dense.embed_query if embedder is not None else OwnModel(self._second_model).embed,
+            settings.long_query_chars,
+            settings.long_query_slots,
+            settings.long_query_wait_s,
+        )
         # Read once per process: a broken file stops the start with its name and reason.
         self.county: County = load_county(settings.county_file)
         self.fund_rules: FundRules = load_fund_rules(settings.fund_rules_file)
@@ -66,7 +73,17 @@ class KnowledgeBase:
     def catalog(self) -> Catalog:
         return Catalog(self.store.db)
 
+    def _second_model(self) -> Embedder:
+        settings = self.settings
+        return load_embedder(
+            settings.model,
+            threads=1,
+            query_prefix=settings.query_prefix,
+            passage_prefix=settings.passage_prefix,
+        )
+
     def close(self) -> None:
+        self.long_queries.close()
         self.dense.close()
         for store in self._stores:
             store.close()
@@ -195,13 +212,15 @@ class KnowledgeBase:
         self, query: str, k: int = 10, filters: Filters = NO_FILTERS, include_weak: bool = False
     ) -> list[SearchHit]:
         """The hits above the relevance floor (with include_weak the nearest k, weak ones marked)."""
-        return searching.search(self.store, self.dense, query, k, filters, self._search_memory, include_weak)
+        return self.find(query, k, filters, include_weak).hits
 
     def find(
         self, query: str, k: int = 10, filters: Filters = NO_FILTERS, include_weak: bool = False
     ) -> SearchOutcome:
         """The search with what a person is told about it: hits, towns offered as filters, a cut query."""
-        return searching.find(self.store, self.dense, query, k, filters, self._search_memory, include_weak)
+        return searching.find(
+            self.store, self.dense, query, k, filters, self._search_memory, include_weak, self.long_queries
+        )
 
     def similar(self, project_id: str, k: int = 5) -> list[SearchHit]:
         return searching.similar(self.store, self.dense, project_id, k)

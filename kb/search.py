@@ -13,6 +13,7 @@ from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
 from kb.input_limits import bounded_query, was_cut
+from kb.long_queries import LongQueries
 from kb.places import PlaceFinder, PlaceMention, towns_lifted, without_places
 from kb.relevance import CLOSE_LEVELS, FLOOR, CounterPassages, Judgement, calibrated, judge
 from kb.result_details import contact_links, success_lines
@@ -117,11 +118,13 @@ def find(
     filters: Filters = NO_FILTERS,
     memory: SearchMemory | None = None,
     include_weak: bool = False,
+    long_queries: LongQueries | None = None,
 ) -> SearchOutcome:
     """The search with everything a person is told about it: the hits above the relevance floor
     (or all, the weak ones marked), towns named in the query offered as filters, a cut query.
 
-    memory: what searches remember between them (the KnowledgeBase keeps one)."""
+    memory: what searches remember between them (the KnowledgeBase keeps one); long_queries,
+    where given, embeds a long topic on its own path or raises QueryBusyError."""
     text, truncated = bounded_query(query), was_cut(query)
     town = (filters.town or "").lower()
     memory = memory or SearchMemory()
@@ -137,7 +140,7 @@ def find(
             PlaceOffer(t, len(catalog.filtered_project_ids(replace(filters, town=t)) or [])) for t in named
         ]
         return outcome
-    ranking = _Ranking(store, dense, topic, memory.allowed, generation)
+    ranking = _Ranking(store, dense, topic, memory.allowed, generation, long_queries)
     hits = ranking.hits(k, filters, named, first=True)
     outcome.hits = hits if include_weak else [h for h in hits if not h.weak]
     outcome.weak_hidden = len(hits) - len(outcome.hits)
@@ -167,9 +170,16 @@ class _Ranking:
     """One topic's rankings: the vector and the keyword analysis shared by the filtered runs."""
 
     def __init__(
-        self, store: Store, dense: IndexSynchroniser, topic: str, allowed: AllowedChunks, generation: int
+        self,
+        store: Store,
+        dense: IndexSynchroniser,
+        topic: str,
+        allowed: AllowedChunks,
+        generation: int,
+        long_queries: LongQueries | None = None,
     ):
         self.store, self.dense, self.topic, self.allowed = store, dense, topic, allowed
+        self.long_queries = long_queries
         self.generation = generation
         self.catalog = Catalog(store.db)
         self._vector: np.ndarray | None = None
@@ -189,7 +199,12 @@ class _Ranking:
             self._analyse()
             return self._candidates(k, filters)
 
-        self._vector, found = self.dense.embed_query_beside(self.topic, keyword_half)
+        if self.long_queries is not None and self.long_queries.is_long(self.topic):
+            vector = self.long_queries.vector_soon(self.topic)  # admitted, or QueryBusyError
+            found = keyword_half()
+            self._vector = vector()
+        else:
+            self._vector, found = self.dense.embed_query_beside(self.topic, keyword_half)
         model = self.dense.embedder
         self._background = COUNTER.background(model.model_id, self._counter_vectors, self._vector)
         return found

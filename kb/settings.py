@@ -21,6 +21,17 @@ SETTINGS_HELP: list[tuple[str, str, str]] = [
     ("admin_password", "KB_ADMIN_PASSWORD", "password of the web admin area; unset = admin disabled"),
     ("max_upload_mb", "KB_MAX_UPLOAD_MB", "largest file accepted by ingest and upload, in MB"),
     (
+        "long_query_chars",
+        "KB_LONG_QUERY_CHARS",
+        "a query longer than this (in characters) is a long one: embedded on a separate path, a few at a time",
+    ),
+    ("long_query_slots", "KB_LONG_QUERY_SLOTS", "long queries embedded at once per server process"),
+    (
+        "long_query_wait_s",
+        "KB_LONG_QUERY_WAIT_S",
+        "seconds a long query waits for a slot before the answer is 503 (busy, try again)",
+    ),
+    (
         "base_url",
         "KB_BASE_URL",
         "address the site is reached at (https://…), for full links in answer texts, exports and the API "
@@ -49,6 +60,9 @@ class Settings:
     threads: int | None = None
     admin_password: str | None = field(default=None, repr=False)
     max_upload_mb: float = 50.0
+    long_query_chars: int = 200
+    long_query_slots: int = 1
+    long_query_wait_s: float = 0.5
     base_url: str | None = None
     today: date | None = None  # the day project statuses are reckoned on; None: the real day (tests fix it)
     county_file: Path | None = None

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_babel import gettext, lazy_gettext
 from werkzeug.exceptions import HTTPException
 
+from kb.long_queries import QueryBusyError
 from webui.request_parsing import current_kb
 
 PAGE_TEXTS = {
@@ -32,6 +33,12 @@ PAGE_TEXTS = {
         lazy_gettext("Das hat nicht geklappt. Bitte versuchen Sie es später noch einmal."),
     ),
 }
+BUSY_TITLE = lazy_gettext("Gerade sehr viele lange Anfragen")
+BUSY_TEXT = lazy_gettext(
+    "Gerade werden sehr viele lange Suchanfragen bearbeitet. Bitte versuchen Sie es in ein paar "
+    "Sekunden noch einmal, oder fassen Sie Ihre Frage in ein bis zwei Sätzen zusammen: kurze "
+    "Anfragen werden immer sofort bearbeitet."
+)
 CSRF_TEXT = lazy_gettext(
     "Das Formular war abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal."
 )
@@ -78,7 +85,19 @@ def handle_http_error(error: HTTPException) -> tuple[str, int] | Response:
     return render_template("errors/error.html", title=title, text=text, status=status), status
 
 
+def handle_busy(error: QueryBusyError) -> Response:
+    """503 with Retry-After: a long query found no free slot (kb.long_queries); short ones are never refused."""
+    if request.path.startswith("/api/"):
+        response = api_error(503, str(BUSY_TEXT))
+    else:
+        page = render_template("errors/error.html", title=str(BUSY_TITLE), text=str(BUSY_TEXT), status=503)
+        response = make_response(page, 503)
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def init_app(app: Flask) -> None:
     # An unexpected exception reaches this handler as InternalServerError after Flask has logged
     # its traceback; the visitor sees no internals.
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(QueryBusyError, handle_busy)

