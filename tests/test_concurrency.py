@@ -101,8 +101,8 @@ class Readers:
         self.threads = [threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(READERS)]
         current = kb.dense.current
 
-        def recording_current(store: Store) -> VectorIndex:
-            index = current(store)
+        def recording_current(store: Store, generation: int | None = None) -> VectorIndex:
+            index = current(store, generation)
             entry = (index.manifest.fingerprint, frozenset(index.ids().tolist()))
             with self.lock:
                 self.used.append(entry)
