@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase, Settings
-from tests.helpers import ROOT, write_project
+from tests.helpers import ADMIN_PASSWORD, ROOT, write_project
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]  # real server processes, each worker loads the model
 
@@ -95,7 +95,7 @@ def kill_everything(served: Served, workers: list[int]) -> None:
 
 
 @contextmanager
-def serving(tmp_path: Path, workers: int = 2) -> Iterator[Served]:
+def serving(tmp_path: Path, workers: int = 2, admin_password: str | None = None) -> Iterator[Served]:
     data_dir = tmp_path / "data"
     kb = KnowledgeBase(Settings.from_env({}, data_dir=data_dir), threads=1)
     kb.ingest([write_project(tmp_path / "src", "a.md", "Sprachcafé am Markt")])
@@ -105,6 +105,8 @@ def serving(tmp_path: Path, workers: int = 2) -> Iterator[Served]:
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     env.update(KB_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT))
+    if admin_password:
+        env["KB_ADMIN_PASSWORD"] = admin_password
     command = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)]
     console = tmp_path / "console.txt"
     with console.open("w") as out:
@@ -161,3 +163,29 @@ def test_workers_end_when_the_supervisor_is_killed(tmp_path: Path):
         served.process.wait(timeout=STOP_LIMIT_S)
         left = wait_until_gone(workers, 30)
         assert not left, f"workers {left} outlived a killed supervisor; console:\n{served.output()}"
+
+
+def test_the_login_limit_holds_across_workers(tmp_path: Path):
+    """Wrong passwords sent one by one, each on a new connection (the kernel hands connections to
+    either worker): the fifth locks the client out, whichever worker saw the others."""
+    import re
+    import urllib.parse
+
+    with serving(tmp_path, admin_password=ADMIN_PASSWORD) as served:
+        assert served.answers(1) == [200], served.output()
+        connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=60)
+        connection.request("GET", "/admin")
+        response = connection.getresponse()
+        cookie = response.getheader("Set-Cookie").split(";")[0]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', response.read().decode()).group(1)
+        connection.close()
+        body = urllib.parse.urlencode({"csrf_token": token, "password": "falsch-falsch-falsch"})
+        headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        statuses = []
+        for _ in range(7):
+            time.sleep(1.2)  # past the pause between two attempts
+            connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=60)
+            connection.request("POST", "/admin/login", body=body, headers=headers)
+            statuses.append(connection.getresponse().status)
+            connection.close()
+    assert statuses == [401, 401, 401, 401, 429, 429, 429], served.output()

@@ -12,7 +12,7 @@ from flask_babel import gettext, lazy_gettext, ngettext
 
 from ingest import SUFFIX_KINDS
 from kb.knowledge_base import safe_filename
-from webui.admin_sessions import AdminSessions
+from webui.admin_sessions import SESSIONS_FILE, AdminSessions
 from webui.login_throttle import LoginThrottle
 from webui.request_parsing import KB_EXTENSION, current_kb
 from webui.security import check_csrf
@@ -36,12 +36,13 @@ ACCEPTED_SUFFIXES = ",".join(SUFFIX_KINDS)  # what the file picker offers: what 
 @bp.record_once
 def _create_throttle(state) -> None:
     config = state.app.config
+    data_dir = state.app.extensions[KB_EXTENSION].settings.data_dir
     state.app.extensions[THROTTLE_EXTENSION] = LoginThrottle(
+        data_dir / SESSIONS_FILE,  # shared by the worker processes, like the sessions
         max_failures=config["ADMIN_MAX_FAILURES"],
         lockout_seconds=config["ADMIN_LOCKOUT_SECONDS"],
         pause_seconds=config["ADMIN_FAILURE_DELAY_SECONDS"],
     )
-    data_dir = state.app.extensions[KB_EXTENSION].settings.data_dir
     state.app.extensions[SESSIONS_EXTENSION] = AdminSessions(data_dir, config["PERMANENT_SESSION_LIFETIME"])
 
 

@@ -3,30 +3,75 @@
 An attempt is counted before its password is compared, so parallel guesses cannot slip in
 while one is being checked; a success forgets the count. The pause is no sleep (which would hold
 a server thread per guess): an attempt inside it is refused at once.
+
+The counts live in a small SQLite file in the data folder (the one the admin sessions use), so
+the limit holds across the worker processes of `kb serve --workers N` (each worker counted on
+its own before: N workers allowed N times the guesses) and across a restart. Each step is one
+`BEGIN IMMEDIATE` transaction: two workers cannot both read a count and both let a guess through.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 MAX_CLIENTS = 10_000  # above this many remembered clients, those with nothing pending are dropped
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS login_clients (
+    client TEXT PRIMARY KEY, next_attempt REAL NOT NULL, locked_until REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS login_failures (client TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS login_failures_by_client ON login_failures (client, at);
+"""
 
 
-@dataclass
 class LoginThrottle:
-    """Failed logins per client (by address), kept in memory for this process."""
+    """Failed logins per client (by address), in `path` (shared by processes) or, without one, in
+    this process's memory (tests)."""
 
-    max_failures: int = 5
-    lockout_seconds: float = 900.0
-    pause_seconds: float = 1.0  # between two attempts of one client
-    clock: Callable[[], float] = time.monotonic
-    _failures: dict[str, list[float]] = field(default_factory=dict)
-    _locked_until: dict[str, float] = field(default_factory=dict)
-    _next_attempt: dict[str, float] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    def __init__(
+        self,
+        path: Path | None = None,
+        max_failures: int = 5,
+        lockout_seconds: float = 900.0,
+        pause_seconds: float = 1.0,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.path = path
+        self.max_failures = max_failures
+        self.lockout_seconds = lockout_seconds
+        self.pause_seconds = pause_seconds  # between two attempts of one client
+        self.clock = clock  # wall time: the same in every process, and after a restart
+        self._lock = threading.Lock()
+        self._memory = (
+            None if path else sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        )
+        db = self._memory or sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.executescript(SCHEMA)  # commits by itself: not inside a transaction of ours
+        finally:
+            if db is not self._memory:
+                db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock if self._memory else _nothing():
+            db = self._memory or sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                if db is not self._memory:
+                    db.close()
 
     def begin_attempt(self, client: str) -> tuple[str, float]:
         """Count an attempt before its password is compared.
@@ -35,55 +80,65 @@ class LoginThrottle:
         lock-out, ("pause", seconds) when the client tried again too soon.
         """
         now = self.clock()
-        with self._lock:
-            if len(self._next_attempt) > MAX_CLIENTS:
-                self._forget_old(now)
-            locked = self._locked_until.get(client, 0.0) - now
-            if locked > 0:
-                return "locked", locked
-            wait = self._next_attempt.get(client, 0.0) - now
-            if wait > 0:
-                return "pause", wait
-            self._next_attempt[client] = now + self.pause_seconds
-            recent = [t for t in self._failures.get(client, []) if now - t < self.lockout_seconds]
-            recent.append(now)
-            self._failures[client] = recent
-            if len(recent) >= self.max_failures:  # this attempt may still succeed; a failure stays locked
-                self._locked_until[client] = now + self.lockout_seconds
+        with self._transaction() as db:
+            self._forget_old(db, now)
+            row = db.execute(
+                "SELECT next_attempt, locked_until FROM login_clients WHERE client = ?", [client]
+            ).fetchone()
+            next_attempt, locked_until = row or (0.0, 0.0)
+            if locked_until > now:
+                return "locked", locked_until - now
+            if next_attempt > now:
+                return "pause", next_attempt - now
+            failures = self._count_failure(db, client, now)
+            if failures >= self.max_failures:  # this attempt may still succeed; a failure stays locked
+                locked_until = now + self.lockout_seconds
+            db.execute(
+                "INSERT OR REPLACE INTO login_clients VALUES (?, ?, ?)",
+                [client, now + self.pause_seconds, locked_until],
+            )
             return "go", 0.0
 
-    def _forget_old(self, now: float) -> None:
-        """Drop clients whose pauses, failures and lock-outs are over (bounds memory per client)."""
-        for client in [c for c, t in self._next_attempt.items() if t < now]:
-            self._next_attempt.pop(client, None)
-            if self._locked_until.get(client, 0.0) < now:
-                self._locked_until.pop(client, None)
-                self._failures.pop(client, None)
+    def _count_failure(self, db: sqlite3.Connection, client: str, now: float) -> int:
+        """Record one failure (or attempt) of the client; its failures inside the lock-out window."""
+        db.execute("INSERT INTO login_failures VALUES (?, ?)", [client, now])
+        return db.execute(
+            "SELECT count(*) FROM login_failures WHERE client = ? AND at > ?",
+            [client, now - self.lockout_seconds],
+        ).fetchone()[0]
+
+    def _forget_old(self, db: sqlite3.Connection, now: float) -> None:
+        """Drop failures older than the window; above MAX_CLIENTS, clients with nothing pending."""
+        db.execute("DELETE FROM login_failures WHERE at <= ?", [now - self.lockout_seconds])
+        if db.execute("SELECT count(*) FROM login_clients").fetchone()[0] > MAX_CLIENTS:
+            db.execute("DELETE FROM login_clients WHERE next_attempt < ? AND locked_until < ?", [now, now])
 
     def seconds_locked(self, client: str) -> float:
         """How long this client must still wait; 0 when it may try."""
-        with self._lock:
-            remaining = self._locked_until.get(client, 0.0) - self.clock()
-            if remaining <= 0:
-                self._locked_until.pop(client, None)
-                return 0.0
-            return remaining
+        now = self.clock()
+        with self._transaction() as db:
+            row = db.execute("SELECT locked_until FROM login_clients WHERE client = ?", [client]).fetchone()
+        return max(0.0, row[0] - now) if row else 0.0
 
     def record_failure(self, client: str) -> bool:
         """Count a wrong password; True when this failure locks the client out."""
         now = self.clock()
-        with self._lock:
-            recent = [t for t in self._failures.get(client, []) if now - t < self.lockout_seconds]
-            recent.append(now)
-            if len(recent) >= self.max_failures:
-                self._locked_until[client] = now + self.lockout_seconds
-                self._failures.pop(client, None)
-                return True
-            self._failures[client] = recent
-            return False
+        with self._transaction() as db:
+            if self._count_failure(db, client, now) < self.max_failures:
+                return False
+            db.execute("DELETE FROM login_failures WHERE client = ?", [client])
+            db.execute(
+                "INSERT INTO login_clients VALUES (?, ?, ?) ON CONFLICT (client) DO UPDATE SET locked_until = ?",
+                [client, now, now + self.lockout_seconds, now + self.lockout_seconds],
+            )
+            return True
 
     def record_success(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
-            self._locked_until.pop(client, None)
-            self._next_attempt.pop(client, None)
+        with self._transaction() as db:
+            db.execute("DELETE FROM login_failures WHERE client = ?", [client])
+            db.execute("DELETE FROM login_clients WHERE client = ?", [client])
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
