@@ -72,6 +72,7 @@ def prepare_synthetic(data_dir: Path, chunks: int, sample_dir: Path, marker_name
     sample.close()
     store = Store(Settings.from_env({}, data_dir=data_dir).db_path)
     made = build_synthetic_collection(store, sample_records(), vectors, model_id, chunks)
+    store.compact_keyword_index()  # as `kb ingest` does at its end
     store.close()
     built = {"projects": made.projects, "chunks": made.chunks, "store_s": made.seconds}
     marker.write_text(json.dumps(built))

@@ -30,7 +30,8 @@ from kb.partners import PartnerHit
 from kb.partners import partners as find_partners
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
 from kb.relevance import COUNTER_PASSAGES, calibrated
-from kb.search import COUNTER, SearchHit, SearchMemory, SearchOutcome
+from kb.search import COUNTER, SearchHit, SearchOutcome
+from kb.search_memory import SearchMemory
 from kb.settings import Settings
 from kb.store import Store, now
 from kb.vocabulary import load_vocabulary
@@ -103,6 +104,7 @@ class KnowledgeBase:
                 raise ValueError(f"{url}: {BAD_URL_REASON}")
         with self._write_lock:
             report = ingest_paths(self.store, paths, self.settings.max_upload_bytes, on_file, safe_url(url))
+            self.store.compact_keyword_index()
             self.group_mapper.complete(self.store)
             return report, self._synced(self.dense.sync(self.store, progress=progress))
 
@@ -137,6 +139,7 @@ class KnowledgeBase:
                 )
                 if outcome.status in ("ok", "partial", "unchanged"):
                     os.replace(incoming, target)
+                self.store.compact_keyword_index()
                 outcome.path = str(target)
                 self.group_mapper.complete(self.store)
                 # Messages name the file as uploaded, never its place on the server.

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
 
 import numpy as np
 
-from kb.bounded_cache import ByteBoundedCache
 from kb.catalog import Catalog
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
 from kb.input_limits import bounded_query, was_cut
 from kb.long_queries import LongQueries
-from kb.places import PlaceFinder, PlaceMention, towns_lifted, without_places
+from kb.places import towns_lifted, without_places
 from kb.relevance import CLOSE_LEVELS, FLOOR, CounterPassages, Judgement, calibrated, judge
-from kb.result_details import contact_links, success_lines
+from kb.search_memory import ProjectDetails, SearchMemory, project_details
 from kb.snippets import make_snippet, query_analysis
 from kb.store import Store
 from kb.text_analysis import match_expression, query_terms
@@ -34,9 +32,6 @@ SECTION_LABELS = {
 SECOND_CHUNK_WEIGHT = 0.5
 COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
 COMMON_PART_SHARE, COMMON_PART_MIN_DOCS = 0.02, 500
-# The town finder (~50 KB: the county's towns in three scripts and the collection's) and the towns
-# found in recent queries.
-PLACE_MEMORY_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -140,7 +135,7 @@ def find(
             PlaceOffer(t, len(catalog.filtered_project_ids(replace(filters, town=t)) or [])) for t in named
         ]
         return outcome
-    ranking = _Ranking(store, dense, topic, memory.allowed, generation, long_queries)
+    ranking = _Ranking(store, dense, topic, memory, generation, long_queries)
     hits = ranking.hits(k, filters, named, first=True)
     outcome.hits = hits if include_weak else [h for h in hits if not h.weak]
     outcome.weak_hidden = len(hits) - len(outcome.hits)
@@ -174,11 +169,12 @@ class _Ranking:
         store: Store,
         dense: IndexSynchroniser,
         topic: str,
-        allowed: AllowedChunks,
+        memory: SearchMemory,
         generation: int,
         long_queries: LongQueries | None = None,
     ):
-        self.store, self.dense, self.topic, self.allowed = store, dense, topic, allowed
+        self.store, self.dense, self.topic, self.memory = store, dense, topic, memory
+        self.allowed = memory.allowed
         self.long_queries = long_queries
         self.generation = generation
         self.catalog = Catalog(store.db)
@@ -256,7 +252,8 @@ class _Ranking:
         ranked = self._ranked(k, filters, towns, first)
         if ranked is None:
             return []
-        return _hits(self.catalog, ranked.fused, ranked.best, ranked.rows, self.topic, ranked.judged)
+        details = self.memory.details(self.store, self.generation, [pid for pid, _ in ranked.fused])
+        return _hits(self.catalog, ranked.fused, ranked.best, ranked.rows, self.topic, ranked.judged, details)
 
     def close_count(self, k: int, filters: Filters) -> int:
         """How many of the top k projects passing the filters are at least similar to the topic
@@ -295,52 +292,6 @@ def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, dict]) -> d
         if row is not None and row["kind"] != "profile":
             found.setdefault(row["project_id"], chunk_id)
     return found
-
-
-class SearchMemory:
-    """What searches remember between them, until the store changes; bounded in bytes. One per
-    KnowledgeBase, shared by its threads."""
-
-    def __init__(self, place_bytes: int = PLACE_MEMORY_BYTES):
-        self.allowed = AllowedChunks()  # chunk ids per filter
-        self._places = ByteBoundedCache(place_bytes)  # the town finder, and the towns of recent queries
-
-    def places(self, store: Store, generation: int, text: str) -> tuple[PlaceMention, ...]:
-        """The towns a query names, in the collection as it is at this generation."""
-        key = (store.path, generation, text)
-        mentions = self._places.get(key)
-        if mentions is None:
-            finder = self._places.get((store.path, generation))
-            if finder is None:
-                finder = PlaceFinder([name for name, _ in Catalog(store.db).facets()["town"]])
-                self._places.put((store.path, generation), finder)
-            mentions = tuple(finder.find(text))
-            self._places.put(key, mentions)
-        return mentions
-
-
-class AllowedChunks:
-    """Chunk ids passing each set of filters, remembered until the store changes: at 100k chunks
-    turning a filter into ids costs more than the rest of the search. Bounded in bytes."""
-
-    def __init__(self, max_bytes: int = 32 * 2**20):
-        self.max_bytes = max_bytes
-        self._ids: dict[tuple[int, date, Filters], np.ndarray] = {}  # a dict's get and set are atomic
-
-    def ids(self, store: Store, filters: Filters, generation: int | None = None) -> np.ndarray | None:
-        """The chunk ids passing filters (None: no filter set); generation: the store's, if read already."""
-        if not filters:
-            return None
-        generation = store.generation() if generation is None else generation
-        key = (generation, store.today(), filters)  # a status filter changes with the day
-        ids = self._ids.get(key)
-        if ids is None:
-            ids = np.array(Catalog(store.db).filtered_chunk_ids(filters), dtype=np.int64)
-            ids.flags.writeable = False  # shared between searches
-            if sum(kept.nbytes for kept in list(self._ids.values())) + ids.nbytes > self.max_bytes:
-                self._ids = {}
-            self._ids[key] = ids
-        return ids
 
 
 def _keyword_chunks(
@@ -401,16 +352,17 @@ def _hits(
     chunk_rows: dict[int, dict],
     query: str | None,
     judged: dict[str, Judgement] | None = None,
+    details: dict[str, ProjectDetails] | None = None,
 ) -> list[SearchHit]:
+    """details: what the results show of each project, if read already (SearchMemory.details)."""
     ids = [project_id for project_id, _ in ranked]
-    cards = catalog.cards(ids)
-    successes = success_lines(catalog.db, ids)
+    details = project_details(catalog, ids) if details is None else details
     bodies = catalog.chunk_bodies([best_chunk[p] for p in ids if p in best_chunk])
     hits = []
     for project_id, score in ranked:
-        card = cards.get(project_id)
-        if card is None:
+        if project_id not in details:
             continue
+        card = details[project_id].card()
         chunk_id = best_chunk.get(project_id, -1)
         chunk = chunk_rows.get(chunk_id)
         kind = chunk["kind"] if chunk else "profile"
@@ -441,8 +393,10 @@ def _hits(
                 level=judgement.level if judgement else "",
                 relevance=judgement.relevance if judgement else 0.0,
                 weak=judgement.weak if judgement else False,
-                success=successes.get(project_id) if kind != "special" else None,  # else the snippet says it
-                contact_links=contact_links(card["contact"]),
+                success=details[project_id].success
+                if kind != "special"
+                else None,  # else the snippet says it
+                contact_links=details[project_id].links(),
             )
         )
     return hits

@@ -12,7 +12,7 @@ from cli import cli
 from kb.catalog import Catalog
 from kb.filters import Filters
 from kb.pipeline import ingest_paths
-from kb.search import AllowedChunks
+from kb.search_memory import AllowedChunks
 from kb.store import Store
 from tests.helpers import write_project
 

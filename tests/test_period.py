@@ -102,7 +102,7 @@ def test_status_filter_in_the_store_follows_the_store_day(tmp_path):
     from kb.catalog import Catalog
     from kb.filters import Filters
     from kb.pipeline import ingest_paths
-    from kb.search import AllowedChunks
+    from kb.search_memory import AllowedChunks
     from kb.store import Store
     from tests.helpers import write_project
 

@@ -150,3 +150,54 @@ def test_a_search_reads_the_store_generation_once(quick_kb: KnowledgeBase, monke
         quick_kb.dense.forget_query_vectors()
         assert quick_kb.search(query, 5, filters=filters, include_weak=True)
         assert len(reads) == 1, f"{query!r}: the generation was read {len(reads)} times"
+
+
+def test_remembered_result_details_follow_the_store(quick_kb: KnowledgeBase, tmp_path: Path) -> None:
+    """A result's card, success line and contact links are read once per store state: a correction
+    shows at the next search, and a caller changing what it got changes nothing remembered."""
+    from kb.result_details import contact_links
+    from tests.helpers import copy_knowledge_base
+
+    kb = copy_knowledge_base(quick_kb, tmp_path / "copy")
+    try:
+        query = "Sprachcafé für Frauen"
+        first = kb.search(query, 5, include_weak=True)[0]
+        first.target_groups.append("changed by a caller")
+        first.contact_links.clear()
+        again = kb.search(query, 5, include_weak=True)[0]
+        assert again.id == first.id and "changed by a caller" not in again.target_groups
+        assert again.contact_links and again.contact_links == contact_links(again.contact)
+        kb.correct_project(first.id, {"title": "Ein neuer Titel", "organisation": "Neuer Träger e.V."})
+        corrected = next(hit for hit in kb.search(query, 5, include_weak=True) if hit.id == first.id)
+        assert (corrected.title, corrected.organisation) == ("Ein neuer Titel", "Neuer Träger e.V.")
+    finally:
+        kb.close()
+
+
+def test_the_keyword_index_is_merged_after_an_ingest_with_the_same_answers(tmp_path: Path) -> None:
+    from kb.catalog import Catalog
+    from kb.text_analysis import match_expression
+
+    store = Store(tmp_path / "kb.sqlite")
+    folder = tmp_path / "in"
+    for n, (title, text) in enumerate(
+        [
+            ("Sprachcafé", "Wir treffen uns im Sprachcafé und sprechen Deutsch."),
+            ("Fahrradwerkstatt", "Eine Fahrradwerkstatt für Geflüchtete, mit Sprachkurs."),
+            ("Elterncafé", "Ein Café für Eltern mit Kinderbetreuung und Sprachkurs."),
+            ("Lernpaten", "Paten helfen bei Hausaufgaben, im Café der Bibliothek."),
+        ]
+    ):
+        write_project(folder, f"{n}.md", title, approach=text)
+        ingest_paths(store, [folder / f"{n}.md"], 1 << 20)  # one write, one segment each
+
+    def segments() -> int:
+        return store.conn.execute("SELECT count(DISTINCT segid) FROM chunks_fts_idx").fetchone()[0]
+
+    expressions = [match_expression(q) for q in ("Sprachkurs Café", "Fahrrad", "Hausaufgaben Eltern")]
+    before = [Catalog(store.db).keyword_hits(e, 10) for e in expressions]
+    assert segments() > 1
+    assert store.compact_keyword_index()
+    assert segments() == 1 and not store.compact_keyword_index()
+    assert [Catalog(store.db).keyword_hits(e, 10) for e in expressions] == before
+    store.close()

@@ -1,0 +1,130 @@
+"""What searches remember between them, until the store changes, bounded in bytes: the chunk ids
+of each filter, the towns of the collection and of recent queries, and what a result card shows of
+a project. One SearchMemory per KnowledgeBase, shared by its threads."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from kb.bounded_cache import ByteBoundedCache, approximate_size
+from kb.catalog import Catalog
+from kb.filters import Filters
+from kb.places import PlaceFinder, PlaceMention
+from kb.result_details import contact_links, success_lines
+from kb.store import Store
+
+# The town finder (~50 KB: the county's towns in three scripts and the collection's) and the towns
+# found in recent queries.
+PLACE_MEMORY_BYTES = 1024 * 1024
+# A project's card, success line and contact links take 1-3 KB: ~2,000 projects. On the sample the
+# cards, their target groups and success lines took 1.5 ms of a search after the embedding.
+DETAILS_MEMORY_BYTES = 4 * 1024 * 1024
+
+
+class ProjectDetails:
+    """What a result shows of a project besides the matched passage, as a fresh copy each time
+    (callers may change what they get; the remembered entry stays as read)."""
+
+    __slots__ = ("_card", "_success", "_links")
+
+    def __init__(self, card: dict, success: str | None, links: list[dict]):
+        self._card = tuple(card.items())
+        self._success = success
+        self._links = tuple(tuple(link.items()) for link in links)
+
+    def card(self) -> dict:
+        card = dict(self._card)
+        card["target_groups"] = list(card["target_groups"])
+        card["groups"] = [dict(group) for group in card["groups"]]
+        return card
+
+    @property
+    def success(self) -> str | None:
+        return self._success
+
+    def links(self) -> list[dict]:
+        return [dict(link) for link in self._links]
+
+    @property
+    def nbytes(self) -> int:  # what kb.bounded_cache counts for it
+        return (
+            approximate_size(self._card)
+            + approximate_size(self._links)
+            + approximate_size(self._success or "")
+        )
+
+
+def project_details(catalog: Catalog, project_ids: list[str]) -> dict[str, ProjectDetails]:
+    """Read from the store: each project's card, success line and contact links."""
+    cards = catalog.cards(project_ids)
+    successes = success_lines(catalog.db, list(cards))
+    return {
+        project_id: ProjectDetails(card, successes.get(project_id), contact_links(card["contact"]))
+        for project_id, card in cards.items()
+    }
+
+
+class SearchMemory:
+    """What searches remember between them, until the store changes; bounded in bytes. One per
+    KnowledgeBase, shared by its threads."""
+
+    def __init__(self, place_bytes: int = PLACE_MEMORY_BYTES, details_bytes: int = DETAILS_MEMORY_BYTES):
+        self.allowed = AllowedChunks()  # chunk ids per filter
+        self._places = ByteBoundedCache(place_bytes)  # the town finder, and the towns of recent queries
+        self._details = ByteBoundedCache(details_bytes)
+
+    def places(self, store: Store, generation: int, text: str) -> tuple[PlaceMention, ...]:
+        """The towns a query names, in the collection as it is at this generation."""
+        key = (store.path, generation, text)
+        mentions = self._places.get(key)
+        if mentions is None:
+            finder = self._places.get((store.path, generation))
+            if finder is None:
+                finder = PlaceFinder([name for name, _ in Catalog(store.db).facets()["town"]])
+                self._places.put((store.path, generation), finder)
+            mentions = tuple(finder.find(text))
+            self._places.put(key, mentions)
+        return mentions
+
+    def details(self, store: Store, generation: int, project_ids: list[str]) -> dict[str, ProjectDetails]:
+        """project_details, remembered per store state and day (a card shows the status of the day)."""
+        state = (store.path, generation, store.today())
+        found: dict[str, ProjectDetails] = {}
+        missing = []
+        for project_id in project_ids:
+            details = self._details.get((state, project_id))
+            if details is None:
+                missing.append(project_id)
+            else:
+                found[project_id] = details
+        if missing:
+            for project_id, details in project_details(Catalog(store.db), missing).items():
+                self._details.put((state, project_id), details)
+                found[project_id] = details
+        return found
+
+
+class AllowedChunks:
+    """Chunk ids passing each set of filters, remembered until the store changes: at 100k chunks
+    turning a filter into ids costs more than the rest of the search. Bounded in bytes."""
+
+    def __init__(self, max_bytes: int = 32 * 2**20):
+        self.max_bytes = max_bytes
+        self._ids: dict[tuple[int, date, Filters], np.ndarray] = {}  # a dict's get and set are atomic
+
+    def ids(self, store: Store, filters: Filters, generation: int | None = None) -> np.ndarray | None:
+        """The chunk ids passing filters (None: no filter set); generation: the store's, if read already."""
+        if not filters:
+            return None
+        generation = store.generation() if generation is None else generation
+        key = (generation, store.today(), filters)  # a status filter changes with the day
+        ids = self._ids.get(key)
+        if ids is None:
+            ids = np.array(Catalog(store.db).filtered_chunk_ids(filters), dtype=np.int64)
+            ids.flags.writeable = False  # shared between searches
+            if sum(kept.nbytes for kept in list(self._ids.values())) + ids.nbytes > self.max_bytes:
+                self._ids = {}
+            self._ids[key] = ids
+        return ids
