@@ -319,6 +319,7 @@ def prepare_sample(data_dir: Path) -> dict:
     store_s, report = timed(lambda: ingest_paths(kb.store, [ROOT / "samples" / "projects"], 1 << 30))
     if report.failed:
         raise SystemExit(f"sample ingest failed: {report.errors}")
+    kb.store.compact_keyword_index()  # as `kb ingest` does at its end
     index_s, index_report = timed(lambda: kb.index())
     built = {
         "projects": report.totals.new,

@@ -7,7 +7,9 @@ import re
 import secrets
 import threading
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from index import Embedder, load_embedder
 from ingest.provenance import safe_url
@@ -46,7 +48,9 @@ class KnowledgeBase:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.dense = IndexSynchroniser(settings, threads, embedder)
-        self._facets: dict[tuple[str, int], dict[str, list[tuple[str, int]]]] = {}
+        # What every page shows and only a write changes: (store generation, {name: value}),
+        # replaced whole when the generation moves, so readers never see it half-built.
+        self._by_generation: tuple[int | None, dict[str, Any]] = (None, {})
         self.group_mapper = GroupMapper(self.dense)
         self._local = threading.local()
         self._stores: list[Store] = []
@@ -260,15 +264,21 @@ class KnowledgeBase:
     def facets(self) -> dict[str, list[tuple[str, int]]]:
         """Filter values with their project counts; read once per store generation (every page
         shows them, and they change only when the store does)."""
-        store = self.store
-        key = ("facets", store.generation())
-        facets = self._facets.get(key)
-        if facets is None:
-            facets = self.catalog.facets()
-            self._facets = {
-                key: facets
-            }  # one generation held; replaced whole, so readers never see it half-built
-        return facets
+        return self._per_generation("facets", self.catalog.facets)
+
+    def project_count(self) -> int:
+        """How many projects the collection holds (read once per store generation)."""
+        return self._per_generation("project_count", lambda: len(self.catalog.project_ids()))
+
+    def _per_generation(self, name: str, read: Callable[[], Any]) -> Any:
+        generation = self.store.generation()
+        held, values = self._by_generation
+        if held != generation:
+            values = {}
+            self._by_generation = (generation, values)
+        if name not in values:
+            values[name] = read()
+        return values[name]
 
     def coverage(self) -> Coverage:
         """Project counts by town × area and target group × area, towns of the county included."""
@@ -301,8 +311,9 @@ class KnowledgeBase:
 
     # ---- target groups --------------------------------------------------------------------
     def target_groups(self) -> list[dict]:
-        """The vocabulary in tree order with the number of projects each group's filter finds."""
-        return self.catalog.target_group_counts()
+        """The vocabulary in tree order with the number of projects each group's filter finds (read
+        once per store generation: the start page shows it)."""
+        return self._per_generation("target_groups", self.catalog.target_group_counts)
 
     def target_group_mappings(self) -> list[dict]:
         """Every wording in use with the groups it is filed under and how (rule, model, manual)."""

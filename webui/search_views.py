@@ -44,7 +44,7 @@ def start():
         facets=kb.facets(),
         groups=kb.target_groups(),
         examples=EXAMPLE_QUERIES,
-        project_count=len(kb.catalog.project_ids()),
+        project_count=kb.project_count(),
         picked=set(picked_ids()),
     )
 
