@@ -31,7 +31,7 @@ from kb.network import Network, organisation_network
 from kb.partners import PartnerHit
 from kb.partners import partners as find_partners
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
-from kb.relevance import COUNTER_PASSAGES, calibrated
+from kb.relevance import COUNTER_PASSAGES, judged_model
 from kb.search import COUNTER, SearchHit, SearchOutcome
 from kb.search_memory import SearchMemory
 from kb.settings import Settings
@@ -209,7 +209,7 @@ class KnowledgeBase:
         """After the index: the relevance floor's counter-passages embedded into the cache too, so
         that no search (nor a freshly started server) has to embed them."""
         model = self.dense.embedder
-        if calibrated(model.model_id):
+        if judged_model(model.model_id):
             vectors = self.dense.passage_vectors(self.store, list(COUNTER_PASSAGES))
             COUNTER.vectors(model.model_id, lambda texts: vectors)
         return report

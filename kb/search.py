@@ -13,7 +13,7 @@ from kb.indexing import IndexSynchroniser
 from kb.input_limits import bounded_query, was_cut
 from kb.long_queries import LongQueries
 from kb.places import towns_lifted, without_places
-from kb.relevance import CLOSE_LEVELS, FLOOR, CounterPassages, Judgement, calibrated, judge
+from kb.relevance import CLOSE_LEVELS, Background, CounterPassages, Judgement, judge_projects, judged_model
 from kb.search_memory import ProjectDetails, SearchMemory, project_details
 from kb.snippets import make_snippet, query_analysis
 from kb.store import Store
@@ -179,7 +179,7 @@ class _Ranking:
         self.generation = generation
         self.catalog = Catalog(store.db)
         self._vector: np.ndarray | None = None
-        self._background = 0.0
+        self._background = Background(0.0, 1.0)
 
     def _analyse(self) -> None:
         self.index = self.dense.current(self.store, self.generation)
@@ -234,8 +234,12 @@ class _Ranking:
             dense_projects, keyword_projects, keyword_confidence=self.confidence, k=3 * k if towns else k
         )
         judged = (
-            _judgements(fused, dict(dense_projects), self._background)
-            if calibrated(self.dense.embedder.model_id)
+            judge_projects(
+                {pid: score / (1 + SECOND_CHUNK_WEIGHT) for pid, score in dense_projects},
+                [pid for pid, _ in fused],
+                self._background,
+            )
+            if judged_model(self.dense.embedder.model_id)
             else {}
         )
         if towns:
@@ -266,21 +270,6 @@ class _Ranking:
         return sum(
             1 for pid, _ in fused if pid in cards and pid in judged and judged[pid].level in CLOSE_LEVELS
         )
-
-
-def _judgements(
-    fused: list[tuple[str, float]], dense_scores: dict[str, float], background: float
-) -> dict[str, Judgement]:
-    """A project's margin: its two-passage support (best cosine plus half the second, as a weighted
-    mean) above the query's closeness to the counter-passages. Keyword evidence stays out: German
-    passport or waste questions share words with the collection ("Antrag", "anmelden")."""
-    lowest = min(dense_scores.values(), default=0.0)
-    margins = {
-        project_id: dense_scores.get(project_id, lowest) / (1 + SECOND_CHUNK_WEIGHT) - background
-        for project_id, _ in fused
-    }
-    answered = max(margins.values(), default=-1.0) >= FLOOR
-    return {project_id: judge(margin, answered) for project_id, margin in margins.items()}
 
 
 def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, dict]) -> dict[str, int]:

@@ -55,9 +55,11 @@ def test_an_idea_finds_its_project(sample_kb: KnowledgeBase, lang: str, idea: st
 
 
 def test_a_hard_cross_language_case_stays_in_the_first_five(sample_kb: KnowledgeBase):
-    # Known limit of the small model: the Arabic interpreter idea puts its project 4th (README, Search quality).
+    # Known limit of the small model: the Arabic interpreter idea puts its project 4th, and its best
+    # project stands out too little to pass the relevance floor: it is listed only when asked for
+    # all results (README, "Relevance floor").
     idea = "نبحث عن مترجمين متطوعين مدربين يترجمون للعائلات عند الطبيب وفي الحضانة."
-    assert "brueckenworte" in [hit.id for hit in sample_kb.search(idea, k=5)]
+    assert "brueckenworte" in [hit.id for hit in sample_kb.search(idea, k=5, include_weak=True)]
 
 
 def test_result_carries_matched_section_and_highlighted_snippet(sample_kb: KnowledgeBase):
@@ -156,6 +158,8 @@ def test_partners_for_a_project_and_by_town(sample_kb: KnowledgeBase):
     "query",
     [
         "?!.,;:",
+        "asdfghjkl qwertz",
+        "nüfus cüzdanı kaybettim ne yapmalıyım",
         "Bundesliga Tabelle",
         "результати футболу",
         "مواعيد القطار إلى شتوتغارت",
