@@ -1,8 +1,11 @@
 """Serving the web UI through waitress, a production WSGI server, in one process or several.
 
-With --workers N the listening socket is opened once and N worker processes are forked, each
-running its own app (its own model and vector index) on that socket; the kernel hands each new
-connection to one of them. Each worker follows the store's generation on every search, so an
+With --workers N, N worker processes are forked, each running its own app (its own model and
+vector index) on a listening socket of its own bound to the one port with SO_REUSEPORT, so the
+kernel spreads new connections evenly over them. (One socket shared by all workers went to
+whichever worker woke first: 18 of 20 keep-alive connections ended on one worker, and two workers
+served no more than one.) The supervisor keeps the port bound, not listening, so another program
+cannot take it while a worker is restarted. Each worker follows the store's generation on every search, so an
 upload through one worker is searchable through all. The model is loaded only after the fork,
 so no worker inherits another's OpenMP threads.
 
@@ -42,8 +45,7 @@ def serve_app(settings: Settings, host: str, port: int, threads: int = 4, worker
         click.echo(f"Praxisfinder on http://{host}:{port}/  (Ctrl+C to stop)")
         server.run()
         return
-    listener = socket.create_server((host, port), backlog=1024, reuse_port=False)
-    listener.setblocking(False)
+    listener = _port_socket(host, port, listen=False)  # holds the port; the workers listen
     click.echo(f"Praxisfinder on http://{host}:{port}/ with {workers} worker processes  (Ctrl+C to stop)")
     _Supervisor(settings, listener, threads, workers).run()
 
@@ -59,7 +61,26 @@ def _server(settings: Settings, host: str, port: int, threads: int, sockets: lis
     return make_server(app, host, port, threads, sockets=sockets)
 
 
-def _worker_main(settings: Settings, listener: socket.socket, threads: int, supervisor: int) -> None:
+def _port_socket(host: str, port: int, listen: bool) -> socket.socket:
+    """A TCP socket bound to (host, port) with SO_REUSEPORT; listening and non-blocking if asked."""
+    family, kind, proto, _name, address = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind(address)
+        if listen:
+            sock.listen(1024)
+            sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _worker_main(settings: Settings, held: socket.socket, threads: int, supervisor: int) -> None:
     """Runs in the forked child and never returns; whatever ends it is told on the console."""
     code = 1
     try:
@@ -70,6 +91,9 @@ def _worker_main(settings: Settings, listener: socket.socket, threads: int, supe
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # blocked by the supervisor for the fork
         if os.getppid() != supervisor:  # the supervisor ended before the request above took effect
             return
+        host, port = held.getsockname()[:2]
+        listener = _port_socket(host, port, listen=True)
+        held.close()
         _server(settings, "", 0, threads, sockets=[listener]).run()
         code = 0
     except BaseException:  # a worker's end is reported, whatever the reason
