@@ -60,13 +60,15 @@ class Catalog:
         for start in range(0, len(project_ids), 500):
             batch = project_ids[start : start + 500]
             marks = ",".join("?" * len(batch))
-            for row in self.db.query(
-                "SELECT t.project_id, g.group_id FROM project_target_groups t JOIN phrase_groups g "
+            # CROSS JOIN keeps the projects' own rows as the outer loop: SQLite otherwise walked every
+            # project of each phrase (100 ms for ten projects at 100k chunks instead of 0.3 ms).
+            for project_id, group_id in self.db.execute(
+                "SELECT t.project_id, g.group_id FROM project_target_groups t CROSS JOIN phrase_groups g "
                 f"ON g.phrase = t.phrase WHERE t.project_id IN ({marks})",
                 batch,
             ):
-                if row["group_id"] in order:  # a group since removed from the vocabulary file is not shown
-                    found[row["project_id"]].add(row["group_id"])
+                if group_id in order:  # a group since removed from the vocabulary file is not shown
+                    found[project_id].add(group_id)
         return {
             project_id: [{"id": g, "label": vocabulary.label(g)} for g in sorted(ids, key=order.__getitem__)]
             for project_id, ids in found.items()
