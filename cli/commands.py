@@ -52,9 +52,17 @@ def cli(ctx: click.Context, data_dir: str | None, model: str | None) -> None:
 
 def lower_priority() -> None:
     """Ingest and index run at a lower CPU priority (nice 10): on a machine that also serves, the
-    searches keep the cores they need while the embedding takes what is left."""
+    searches keep the cores they need while the embedding takes what is left.
+
+    With Linux's autogroup scheduling (on by default in many distributions) nice orders only the
+    processes of one session: sessions share the CPU equally. A `kb ingest` that leads a session
+    of its own (`setsid kb ingest ...`, a cron job or a service) lowers its session's share too;
+    one started from a shell leaves the shell's session alone."""
     with contextlib.suppress(OSError):
         os.nice(INGEST_NICE)
+    if os.getsid(0) == os.getpid():
+        with contextlib.suppress(OSError), open("/proc/self/autogroup", "w") as handle:
+            handle.write(str(INGEST_NICE))
 
 
 @cli.command(help=f"Ingest files or folders ({' '.join(SUFFIX_KINDS)}) and update the index.")

@@ -85,6 +85,10 @@ class LongQueries:
         future.add_done_callback(lambda _: self._release())
         return future.result
 
+    def saturated(self) -> bool:
+        """Every slot taken and every waiting place too: a long query now would be refused."""
+        return self._running >= self.slots and self._waiting >= self.slots
+
     def in_flight(self) -> int:
         """Long queries admitted and not yet embedded."""
         return self._running

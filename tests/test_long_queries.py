@@ -131,3 +131,37 @@ def test_the_separate_path_gives_the_vector_the_shared_model_gives(tmp_path):
         assert np.allclose(separate, shared, atol=1e-5)
     finally:
         kb.close()
+
+
+def test_while_the_path_is_full_a_surely_long_query_is_refused_before_the_app(client, quick_kb, monkeypatch):
+    """Every slot and waiting place taken: a query whose encoded length is surely long is answered
+    503 in front of the app (no search, no session), with the app's security headers."""
+    from webui.security import SECURITY_HEADERS
+
+    embed = BlockingEmbed(quick_kb.dense.embedder.dim)
+    original = quick_kb.long_queries
+    quick_kb.long_queries = LongQueries(embed, long_chars=200, slots=1, wait_s=60.0)
+    holders = [threading.Thread(target=lambda n=n: quick_kb.search(LONG + str(n))) for n in range(2)]
+    for holder in holders:
+        holder.start()
+    try:
+        assert embed.entered.acquire(timeout=30)
+        while not quick_kb.long_queries.saturated():  # the second holder waits for the slot
+            threading.Event().wait(0.01)
+        searched = []
+        monkeypatch.setattr(quick_kb, "find", lambda *a, **k: searched.append(a) or pytest.fail("searched"))
+        huge = "Sprachcafé " * 1000
+        api = client.get("/api/search", query_string={"q": huge})
+        assert api.status_code == 503 and api.headers["Retry-After"] == "5"
+        assert api.get_json()["error"]["status"] == 503
+        page = client.get("/", query_string={"q": huge})
+        assert page.status_code == 503 and "Gerade sehr viele lange Anfragen" in page.get_data(as_text=True)
+        for name, value in SECURITY_HEADERS.items():
+            assert page.headers[name] == value
+        assert "Set-Cookie" not in page.headers and not searched
+    finally:
+        embed.release.set()
+        for holder in holders:
+            holder.join(timeout=60)
+        quick_kb.long_queries.close()
+        quick_kb.long_queries = original

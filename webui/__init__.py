@@ -23,6 +23,7 @@ from webui import (
     search_views,
     security,
 )
+from webui.long_query_shedding import LongQueryShedder
 from webui.request_parsing import KB_EXTENSION
 
 # Room for the multipart framing around a file of the largest allowed size, so that a file
@@ -81,4 +82,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    app.wsgi_app = LongQueryShedder(app.wsgi_app, knowledge_base, lambda: errors.busy_answers(app))
     return app

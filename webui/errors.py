@@ -96,6 +96,13 @@ def handle_busy(error: QueryBusyError) -> Response:
     return response
 
 
+def busy_answers(app: Flask) -> tuple[str, str]:
+    """The German 503 page and API message, for refusals in front of the app (webui/long_query_shedding.py)."""
+    with app.test_request_context("/"):
+        page = render_template("errors/error.html", title=str(BUSY_TITLE), text=str(BUSY_TEXT), status=503)
+        return page, str(BUSY_TEXT)
+
+
 def init_app(app: Flask) -> None:
     # An unexpected exception reaches this handler as InternalServerError after Flask has logged
     # its traceback; the visitor sees no internals.
