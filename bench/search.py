@@ -242,10 +242,13 @@ def run_worker(
     }
     if light:
         return result
-    _, filtered = interleaved(kb, len(QUERIES), area=FILTER_AREA)
+    # Each pass keeps its own embeddings: the load of a shared machine moves between passes.
+    filtered_embeds, filtered = interleaved(kb, len(QUERIES), area=FILTER_AREA)
     result["filtered_search_ms"] = [1000 * s for s in filtered]
-    _, repeated = interleaved(kb, len(QUERIES), repeated=True)
+    result["filtered_embed_ms"] = [1000 * s for s in filtered_embeds]
+    repeated_embeds, repeated = interleaved(kb, len(QUERIES), repeated=True)
     result["repeated_search_ms"] = [1000 * s for s in repeated]
+    result["repeated_embed_ms"] = [1000 * s for s in repeated_embeds]
     if with_peer:
         from bench import peer_txtai
 
@@ -263,6 +266,13 @@ def latency_summary(row: dict) -> dict:
     embed_p50, embed_p95 = statistics.median(embeds), percentile(embeds, 0.95)
     search_p50, search_p95 = statistics.median(searches), percentile(searches, 0.95)
     filtered = row.get("filtered_search_ms") or [float("nan")]
+
+    def per_query_median(searches_key: str, embeds_key: str) -> float:
+        """The median per-query ratio of one pass, against that pass's own bare embeddings."""
+        pairs = zip(row.get(searches_key) or [], row.get(embeds_key) or [], strict=True)
+        ratios = [search / embed for search, embed in pairs]
+        return statistics.median(ratios) if ratios else float("nan")
+
     return {
         "embed_p50": embed_p50,
         "embed_p95": embed_p95,
@@ -273,8 +283,8 @@ def latency_summary(row: dict) -> dict:
         "ratio_median_per_query": statistics.median(per_query),
         "ratio_p95_per_query": percentile(per_query, 0.95),
         "filtered_p50": statistics.median(filtered),
-        "filtered_ratio_p50": statistics.median(filtered) / embed_p50,
-        "repeated_ratio_p50": statistics.median(row.get("repeated_search_ms") or [float("nan")]) / embed_p50,
+        "filtered_ratio_p50": per_query_median("filtered_search_ms", "filtered_embed_ms"),
+        "repeated_ratio_p50": per_query_median("repeated_search_ms", "repeated_embed_ms"),
     }
 
 
@@ -472,7 +482,7 @@ def print_goals(sizes: dict) -> None:
             print(f"goal {size}: {label} {ratio:.2f} <= {goal}: {verdict}")
     for size, row in sizes.items():
         search = row["search"]
-        gap = search["filtered_ratio_p50"] - search["ratio_p50"]
+        gap = search["filtered_ratio_p50"] - search["ratio_median_per_query"]
         verdict = "met" if gap <= GOAL_FILTER_GAP else "MISSED"
         print(f"goal {size}: filtered minus unfiltered ratio {gap:+.2f} <= {GOAL_FILTER_GAP}: {verdict}")
 

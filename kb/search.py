@@ -159,6 +159,8 @@ class _Candidates:
     allowed: np.ndarray | None  # chunk ids passing the filters (None: no filter)
     keyword: list[tuple[int, float]]  # (chunk id, score), best first
     rows: dict[int, dict]
+    projects: list[tuple[str, float]]  # the keyword scores pooled per project, best first
+    best: dict[str, int]  # per project its best keyword chunk
 
 
 class _Ranking:
@@ -215,9 +217,8 @@ class _Ranking:
         keyword_chunks = _keyword_chunks(
             self.catalog, self.topic, self.freqs, candidate_depth(k), allowed_chunks, len(self.index)
         )
-        return _Candidates(
-            allowed_chunks, keyword_chunks, self.catalog.chunk_heads([c for c, _ in keyword_chunks])
-        )
+        rows = self.catalog.chunk_heads([c for c, _ in keyword_chunks])
+        return _Candidates(allowed_chunks, keyword_chunks, rows, *_best_per_project(keyword_chunks, rows))
 
     def _ranked(self, k: int, filters: Filters, towns: list[str] | None, first: bool) -> _Ranked | None:
         found = self._first_candidates(k, filters) if first else self._candidates(k, filters)
@@ -229,7 +230,7 @@ class _Ranking:
         dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
         chunk_rows.update(self.catalog.chunk_heads([c for c, _ in dense_chunks if c not in chunk_rows]))
         dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
-        keyword_projects, keyword_best = _best_per_project(found.keyword, chunk_rows)
+        keyword_projects, keyword_best = found.projects, found.best  # pooled beside the embedding
         fused = fuse(
             dense_projects, keyword_projects, keyword_confidence=self.confidence, k=3 * k if towns else k
         )
