@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import urlsplit
-
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # bs4 is imported where a page is read: `kb search` starts without it
     from bs4 import BeautifulSoup
