@@ -4,6 +4,7 @@ add a project by form. The rules (what is stored, how it is applied and flagged)
 from __future__ import annotations
 
 from ingest import ProjectRecord
+from kb import project_rows
 from kb.corrections import (
     FIELDS,
     MANUAL_SOURCE_NAME,
@@ -32,7 +33,9 @@ class Corrections:
         row = next(self.db.query("SELECT parsed FROM projects WHERE id = ?", [project_id]), None)
         if row is None:
             return None
-        return record_from_json(row["parsed"]) if row["parsed"] else self.store._record_of(project_id)
+        return (
+            record_from_json(row["parsed"]) if row["parsed"] else project_rows.record_of(self.db, project_id)
+        )
 
     def of(self, project_id: str) -> list[dict]:
         """The project's corrections, in form order, values decoded."""
@@ -134,12 +137,12 @@ class Corrections:
             raise CorrectionError("a project needs a Kurzbeschreibung or at least one section")
         with self.store.writing():
             source_id = self._manual_source(now)
-            project_id = self.store._free_project_id(record.title)
+            project_id = project_rows.free_project_id(self.db, record.title)
             position = self.db.execute(
                 "SELECT count(*) FROM projects WHERE source_id = ?", [source_id]
             ).fetchone()[0]
-            self.store._insert_project(
-                project_id, source_id, position, record, content_hash(record), parsed=record
+            project_rows.insert_project(
+                self.store.db, project_id, source_id, position, record, content_hash(record), parsed=record
             )
             self.db.execute(
                 "UPDATE sources SET n_projects = n_projects + 1, ingested_at = ? WHERE id = ?",
@@ -166,11 +169,11 @@ class Corrections:
                 raise CorrectionError(
                     "only a project added by form can be deleted on its own; delete its file"
                 )
-            self.store._delete_projects([project_id])
+            project_rows.delete_projects(self.db, [project_id])
             self.db.execute("DELETE FROM corrections WHERE project_id = ?", [project_id])
             self.db.execute("UPDATE sources SET n_projects = n_projects - 1 WHERE id = ?", [row["source_id"]])
             log_change(self.db, project_id, "*", "deleted", dump(row["title"]), None, now)
-            self.store._drop_orphan_organisations()
+            project_rows.drop_orphan_organisations(self.db)
             self.store._bump_generation()
 
     def _manual_source(self, now: str) -> int:
@@ -187,10 +190,16 @@ class Corrections:
             self.db.query("SELECT source_id, position, content_hash FROM projects WHERE id = ?", [project_id])
         )
         corrections = {c["field"]: c["value"] for c in self.of(project_id)}
-        self.store._delete_projects([project_id])
+        project_rows.delete_projects(self.db, [project_id])
         record = apply_corrections(parsed, corrections)
-        self.store._insert_project(
-            project_id, row["source_id"], row["position"], record, row["content_hash"], parsed=parsed
+        project_rows.insert_project(
+            self.store.db,
+            project_id,
+            row["source_id"],
+            row["position"],
+            record,
+            row["content_hash"],
+            parsed=parsed,
         )
-        self.store._drop_orphan_organisations()
+        project_rows.drop_orphan_organisations(self.db)
         self.store._bump_generation()

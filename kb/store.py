@@ -8,21 +8,21 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 from sqlite_utils import Database
 
-from ingest import ProjectRecord, Section, SourceInfo
-from kb import group_mapping
-from kb.chunking import CHUNKING_VERSION, chunk_project
+from ingest import ProjectRecord, SourceInfo
+from kb import group_mapping, project_rows
+from kb.chunking import CHUNKING_VERSION
 from kb.corrections import flag_removed, reconcile, record_from_json
-from kb.group_mapping import MAX_GROUPS_PER_PROJECT, Mapping, map_by_rules, phrase_key
-from kb.naming import organisation_key, organisation_name, slugify
+from kb.group_mapping import Mapping, map_by_rules
 from kb.period import project_status
+from kb.project_rows import now
 from kb.schema import migrations
-from kb.text_analysis import ANALYSIS_VERSION, index_parts, index_terms
+from kb.text_analysis import ANALYSIS_VERSION
 from kb.vocabulary import load_vocabulary
 
 # The passages and their keyword terms as stored: either changing makes a store re-chunk when opened.
@@ -62,10 +62,6 @@ class SourceFile:
 
 def content_hash(record: ProjectRecord) -> str:
     return hashlib.sha256(json.dumps(record.to_dict(), sort_keys=True).encode()).hexdigest()
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Store:
@@ -169,20 +165,22 @@ class Store:
                     counts.unchanged += 1
                     counts.project_ids.append(old["id"])
                     continue
-                project_id = old["id"] if old else self._free_project_id(record.title)
+                project_id = old["id"] if old else project_rows.free_project_id(self.db, record.title)
                 if old:
-                    self._delete_projects([project_id])
+                    project_rows.delete_projects(self.db, [project_id])
                     counts.updated += 1
                 else:
                     counts.new += 1
                 shown = reconcile(self.db, project_id, record, now())
-                self._insert_project(project_id, source_id, position, shown, digest, parsed=record)
+                project_rows.insert_project(
+                    self.db, project_id, source_id, position, shown, digest, parsed=record
+                )
                 counts.project_ids.append(project_id)
             gone = [row["id"] for title, row in existing.items() if title not in seen]
-            self._delete_projects(gone)
+            project_rows.delete_projects(self.db, gone)
             flag_removed(self.db, gone, now())
             counts.removed = len(gone)
-            self._drop_orphan_organisations()
+            project_rows.drop_orphan_organisations(self.db)
             self._bump_generation()
         return counts
 
@@ -207,10 +205,10 @@ class Store:
         """Remove a source and its projects; returns the number of projects removed."""
         with self.writing():
             ids = [r["id"] for r in self.db.query("SELECT id FROM projects WHERE source_id = ?", [source_id])]
-            self._delete_projects(ids)
+            project_rows.delete_projects(self.db, ids)
             flag_removed(self.db, ids, now())  # kept for when the file comes back; staff may discard them
             self.db.execute("DELETE FROM sources WHERE id = ?", [source_id])
-            self._drop_orphan_organisations()
+            project_rows.drop_orphan_organisations(self.db)
             self._bump_generation()
         return len(ids)
 
@@ -243,95 +241,6 @@ class Store:
         self.db["sources"].update(row["id"], values)
         return row["id"]
 
-    def _free_project_id(self, title: str) -> str:
-        base = slugify(title)
-        candidate, n = base, 1
-        while self.db.execute("SELECT 1 FROM projects WHERE id = ?", [candidate]).fetchone():
-            n += 1
-            candidate = f"{base}-{n}"
-        return candidate
-
-    def _insert_project(
-        self,
-        project_id: str,
-        source_id: int,
-        position: int,
-        record: ProjectRecord,
-        digest: str,
-        parsed: ProjectRecord | None = None,
-    ) -> None:
-        """Rows, chunks and links of a project as shown (`record`); `parsed` is what its source said."""
-        self.db["projects"].insert(
-            {
-                "id": project_id,
-                "source_id": source_id,
-                "position": position,
-                "title": record.title,
-                "area": record.area,
-                "organisation": record.organisation,
-                "town": record.town,
-                "target_groups": json.dumps(record.target_groups, ensure_ascii=False),
-                "partners": json.dumps(record.partners, ensure_ascii=False),
-                "contact": record.contact,
-                "period": record.period,
-                "summary": record.summary,
-                "page_start": record.page_start,
-                "page_end": record.page_end,
-                "extra": json.dumps(record.extra, ensure_ascii=False),
-                "content_hash": digest,
-                "updated_at": now(),
-                "parsed": json.dumps((parsed or record).to_dict(), ensure_ascii=False),
-            }
-        )
-        self.db["sections"].insert_all(
-            {"project_id": project_id, "position": i, "kind": s.kind, "heading": s.heading, "text": s.text}
-            for i, s in enumerate(record.sections)
-        )
-        self._insert_chunks(project_id, record)
-        wordings = list(dict.fromkeys(record.target_groups))[:MAX_GROUPS_PER_PROJECT]
-        self.db["project_target_groups"].insert_all(
-            ({"project_id": project_id, "name": g, "phrase": phrase_key(g)} for g in wordings), ignore=True
-        )
-        map_by_rules(self.db, wordings, load_vocabulary())
-        links = [(record.organisation, "traeger")] if record.organisation else []
-        links += [(name, "partner") for name in record.partners]
-        for name, role in links:
-            key = organisation_key(name)
-            self.db["organisations"].insert({"id": key, "name": organisation_name(name)}, ignore=True)
-            self.db["project_organisations"].insert(
-                {"project_id": project_id, "organisation_id": key, "role": role}, ignore=True
-            )
-
-    def _insert_chunks(self, project_id: str, record: ProjectRecord) -> None:
-        for chunk in chunk_project(record):
-            chunk_id = (
-                self.db["chunks"]
-                .insert(
-                    {
-                        "project_id": project_id,
-                        "kind": chunk.kind,
-                        "heading": chunk.heading,
-                        "position": chunk.position,
-                        "body": chunk.body,
-                        "text": chunk.text,
-                        "text_hash": chunk.text_hash,
-                    }
-                )
-                .last_pk
-            )
-            self.db.execute(
-                "INSERT INTO chunks_fts(rowid, terms, parts) VALUES (?, ?, ?)",
-                [chunk_id, index_terms(chunk.text), index_parts(chunk.text)],
-            )
-
-    def _delete_projects(self, project_ids: list[str]) -> None:
-        for project_id in project_ids:
-            self.db.execute(
-                "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE project_id = ?)",
-                [project_id],
-            )
-            self.db.execute("DELETE FROM projects WHERE id = ?", [project_id])  # cascades to the rest
-
     def generation(self) -> int:
         """A number that changes whenever projects change; cheap to ask on every search."""
         return self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
@@ -349,7 +258,7 @@ class Store:
             self.conn.execute("DELETE FROM chunks_fts")
             self.conn.execute("DELETE FROM chunks")
             for project_id in [r[0] for r in self.conn.execute("SELECT id FROM projects")]:
-                self._insert_chunks(project_id, self._record_of(project_id))
+                project_rows.insert_chunks(self.db, project_id, project_rows.record_of(self.db, project_id))
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('chunking', ?)", [PASSAGES_VERSION])
             self._bump_generation()
 
@@ -385,39 +294,9 @@ class Store:
             self._bump_generation()
         return cleared
 
-    def _record_of(self, project_id: str) -> ProjectRecord:
-        row = next(self.db.query("SELECT * FROM projects WHERE id = ?", [project_id]))
-        sections = [
-            Section(r["kind"], r["heading"], r["text"])
-            for r in self.db.query(
-                "SELECT * FROM sections WHERE project_id = ? ORDER BY position", [project_id]
-            )
-        ]
-        return ProjectRecord(
-            title=row["title"],
-            sections=sections,
-            area=row["area"],
-            organisation=row["organisation"],
-            town=row["town"],
-            target_groups=json.loads(row["target_groups"]),
-            partners=json.loads(row["partners"]),
-            contact=row["contact"],
-            period=row["period"],
-            summary=row["summary"],
-            page_start=row["page_start"],
-            page_end=row["page_end"],
-            extra=json.loads(row["extra"] or "{}"),
-        )
-
     def _bump_generation(self) -> None:
         self.conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
 
-    def _drop_orphan_organisations(self) -> None:
-        self.db.execute(
-            "DELETE FROM organisations WHERE id NOT IN (SELECT organisation_id FROM project_organisations)"
-        )
-
-    # ---- embedding cache ------------------------------------------------------------------
     def cached_vectors(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
         hashes = list(dict.fromkeys(hashes))
         found: dict[str, np.ndarray] = {}

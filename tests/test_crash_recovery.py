@@ -236,9 +236,9 @@ class KillPoint:
 
 INGEST_KILLS = [
     # inside the first new source's write transaction, between two chunk rows
-    KillPoint("mid-first-source", "kb.store:index_terms", "before", 3),
+    KillPoint("mid-first-source", "kb.project_rows:index_terms", "before", 3),
     # inside b3.md's transaction: its first project written, the second not (b1, b2 committed)
-    KillPoint("between-two-projects-of-a-file", "kb.store:Store._insert_project", "before", 4, "index"),
+    KillPoint("between-two-projects-of-a-file", "kb.project_rows:insert_project", "before", 4, "index"),
     # b1 and b2 committed, b3 not begun
     KillPoint("between-sources", "kb.pipeline:parse_file_bounded", "before", 3),
     # everything stored, nothing embedded yet
@@ -271,7 +271,7 @@ def test_kill_while_updating_a_source_keeps_the_old_version(tmp_path: Path):
     old = (files / "a2.md").read_bytes()
     new = two_projects_markdown("Elterncafé Aidlingen", "Lesepaten Weil im Schönbuch", "Jetzt auch samstags.")
     (files / "a2.md").write_bytes(new)
-    kill = KillPoint("mid-update", "kb.store:Store._insert_project", "before", 2)
+    kill = KillPoint("mid-update", "kb.project_rows:insert_project", "before", 2)
     kb_killed_at(tmp_path, data_dir, kill, "ingest", "--quiet", str(files))
     versions = versions_of(files)
     versions[(files / "a2.md").resolve()] = [old, new]
