@@ -4,15 +4,15 @@ Knows nothing of projects: takes strings and numpy arrays, returns arrays and id
 """
 
 from index.embedders import Embedder, EmbedderError, load_embedder
-from index.vector_index import (
+from index.index_files import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
     Manifest,
-    VectorIndex,
     VectorIndexError,
     read_manifest,
 )
+from index.vector_index import VectorIndex
 
 __all__ = [
     "Embedder",

@@ -44,23 +44,11 @@ import numpy as np
 from index.index_files import (
     IndexCorruptError,
     IndexMismatchError,
-    IndexMissingError,
     Manifest,
     VectorIndexError,
-    read_manifest,
     save_generation,
     verified_generation,
 )
-
-__all__ = [
-    "IndexCorruptError",
-    "IndexMismatchError",
-    "IndexMissingError",
-    "Manifest",
-    "VectorIndex",
-    "VectorIndexError",
-    "read_manifest",
-]
 
 KINDS = ("flat", "hnsw")
 # From bench/ann_recall.py on the 2-core machine: exact search at k=50 stays

@@ -11,14 +11,14 @@ import faiss
 import numpy as np
 import pytest
 
-from index import vector_index
-from index.vector_index import (
+from index import (
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
     VectorIndex,
     VectorIndexError,
     read_manifest,
+    vector_index,
 )
 
 DIM = 32
