@@ -66,6 +66,9 @@ class IndexSynchroniser:
         self.settings = settings
         self._threads = settings.threads or threads
         self._embedder: Embedder | None = embedder
+        self._injected = embedder is not None  # tests: the catch-up shares it (see _passage_model)
+        self._catch_up_model: Embedder | None = None
+        self._catch_up_lock = threading.RLock()
         self._index: VectorIndex | None = None
         self._generation: int | None = None
         self._sync_lock = threading.Lock()
@@ -238,10 +241,11 @@ class IndexSynchroniser:
         model_id = self.embedder.model_id
         found = store.cached_vectors(model_id, texts)
         missing = [h for h in texts if h not in found] if embed else []
+        embedder, model_lock = self._passage_model() if missing else (self.embedder, self._model_lock)
         for start in range(0, len(missing), batch):
             hashes = missing[start : start + batch]
-            with self._model_lock:
-                vectors = self.embedder.embed_passages([texts[h] for h in hashes])
+            with model_lock:
+                vectors = embedder.embed_passages([texts[h] for h in hashes])
             fresh = dict(zip(hashes, vectors, strict=True))
             store.cache_vectors(model_id, fresh)
             found.update(fresh)
@@ -250,6 +254,23 @@ class IndexSynchroniser:
             if pause:
                 time.sleep(pause)
         return found, len(missing)
+
+    def _passage_model(self) -> tuple[Embedder, threading.RLock]:
+        """The model and its lock for embedding passages on this thread. The catch-up thread runs
+        at nice 10 and gets little CPU while searches and an ingest are busy: holding the searches'
+        model lock, one batch of it kept searches waiting up to 10.9 s (bench/load.py, during an
+        ingest). It embeds with a model instance of its own (~25 MB, made on first use) instead."""
+        if threading.current_thread() is not self._background or self._injected:
+            return self.embedder, self._model_lock
+        with self._background_lock:
+            if self._catch_up_model is None:
+                self._catch_up_model = load_embedder(
+                    self.settings.model,
+                    threads=1,
+                    query_prefix=self.settings.query_prefix,
+                    passage_prefix=self.settings.passage_prefix,
+                )
+        return self._catch_up_model, self._catch_up_lock
 
     def sync(
         self,

