@@ -300,8 +300,14 @@ def _keyword_chunks(
         return []
     if allowed is None:
         return catalog.keyword_hits(expression, depth)
-    allowed_set = set(allowed.tolist())
-    return [hit for hit in catalog.keyword_hits(expression, 20 * depth) if hit[0] in allowed_set][:depth]
+    hits = catalog.keyword_hits(expression, 20 * depth)
+    if not hits or not len(allowed):
+        return []
+    # allowed is sorted (AllowedChunks): a set of 25,000 ids per search took longer than this
+    ids = np.fromiter((chunk_id for chunk_id, _ in hits), dtype=np.int64, count=len(hits))
+    places = np.minimum(np.searchsorted(allowed, ids), len(allowed) - 1)
+    passing = (allowed[places] == ids).tolist()
+    return [hit for hit, ok in zip(hits, passing, strict=True) if ok][:depth]
 
 
 def _best_per_project(

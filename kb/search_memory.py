@@ -115,14 +115,16 @@ class AllowedChunks:
         self._ids: dict[tuple[int, date, Filters], np.ndarray] = {}  # a dict's get and set are atomic
 
     def ids(self, store: Store, filters: Filters, generation: int | None = None) -> np.ndarray | None:
-        """The chunk ids passing filters (None: no filter set); generation: the store's, if read already."""
+        """The chunk ids passing filters, in ascending order (None: no filter set); generation: the
+        store's, if read already."""
         if not filters:
             return None
         generation = store.generation() if generation is None else generation
         key = (generation, store.today(), filters)  # a status filter changes with the day
         ids = self._ids.get(key)
         if ids is None:
-            ids = np.array(Catalog(store.db).filtered_chunk_ids(filters), dtype=np.int64)
+            # sorted, so a search tests its keyword hits against them by bisection
+            ids = np.unique(np.array(Catalog(store.db).filtered_chunk_ids(filters), dtype=np.int64))
             ids.flags.writeable = False  # shared between searches
             if sum(kept.nbytes for kept in list(self._ids.values())) + ids.nbytes > self.max_bytes:
                 self._ids = {}
