@@ -79,8 +79,8 @@ class LoginThrottle:
         Returns ("go", 0) when the password may be compared, ("locked", seconds) during a
         lock-out, ("pause", seconds) when the client tried again too soon.
         """
-        now = self.clock()
         with self._transaction() as db:
+            now = self.clock()  # read inside: another process may have held the lock meanwhile
             self._forget_old(db, now)
             row = db.execute(
                 "SELECT next_attempt, locked_until FROM login_clients WHERE client = ?", [client]
@@ -122,8 +122,8 @@ class LoginThrottle:
 
     def record_failure(self, client: str) -> bool:
         """Count a wrong password; True when this failure locks the client out."""
-        now = self.clock()
         with self._transaction() as db:
+            now = self.clock()
             if self._count_failure(db, client, now) < self.max_failures:
                 return False
             db.execute("DELETE FROM login_failures WHERE client = ?", [client])
