@@ -87,6 +87,7 @@ def print_eval(report: EvalReport) -> None:
         ("OOS empty", "out_of_scope_empty"),
         ("best hidden", "best_removed"),
         ("same-town top3", "same_town_unjudged_top3"),
+        ("'sehr ähnlich' ok", "sehr ähnlich"),  # judged relevant among the hits shown so
     ]
 
     def cell(value: list[float] | None) -> str:
@@ -95,7 +96,8 @@ def print_eval(report: EvalReport) -> None:
     click.echo(f"{'':<6} {'n':>4} {'oos':>4}  " + "  ".join(f"{label:<18}" for label, _ in columns))
     rows = [("all", report.metrics()), *report.by_language().items()]
     for label, metrics in rows:
-        cells = "  ".join(f"{cell(metrics[key]):<18}" for _, key in columns)
+        shares = metrics["judged_share_by_level"]
+        cells = "  ".join(f"{cell(metrics.get(key, shares.get(key))):<18}" for _, key in columns)
         click.echo(f"{label:<6} {metrics['queries']:>4} {metrics['out_of_scope_queries']:>4}  {cells}")
 
 

@@ -2,8 +2,9 @@
 
 Besides nDCG and MRR it measures what a user sees at once: whether a question the collection
 cannot answer (a line with "relevant": {}) gets no results, whether the relevance floor hides a
-judged query's best answer, and how many of the top 3 are merely unjudged projects of a town the
-query names.
+judged query's best answer, how many of the top 3 are merely unjudged projects of a town the
+query names, and how often a project shown as "sehr ähnlich", "ähnlich" or "entfernt" is one the
+query's judges named.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class _Hit(Protocol):
     id: str
     town: str | None
     weak: bool
+    level: str
 
 
 class _Outcome(Protocol):
@@ -34,6 +36,7 @@ Find = Callable[[str, int], _Outcome]
 
 BOOTSTRAP_SAMPLES = 1000
 TOWN_TOP = 3  # the results a user reads first
+SHOWN_LEVELS = ("sehr ähnlich", "ähnlich", "entfernt")
 
 
 class EvalError(ValueError):
@@ -56,6 +59,7 @@ class QueryResult:
     towns: list[str] = field(default_factory=list)
     same_town_unjudged: int = 0  # of the top TOWN_TOP, unjudged projects in a named town
     top_slots: int = 0  # how many of the top TOWN_TOP were filled
+    levels: list[tuple[str, int]] = field(default_factory=list)  # per shown hit: its level, its grade
 
     @property
     def out_of_scope(self) -> bool:
@@ -105,6 +109,7 @@ class EvalReport:
             "best_removed": bootstrap([float(r.best_removed) for r in judged]),
             "town_queries": len(town_pairs),
             "same_town_unjudged_top3": bootstrap(town_pairs, _share_of_slots) if town_pairs else None,  # type: ignore[arg-type]
+            "judged_share_by_level": {level: _judged_share(judged, level) for level in SHOWN_LEVELS},
         }
 
     def by_language(self) -> dict[str, dict]:
@@ -120,6 +125,19 @@ class EvalReport:
             "by_language": self.by_language(),
             "queries": [asdict(r) for r in self.results],
         }
+
+
+def _judged_share(results: list[QueryResult], level: str):
+    """Of the hits shown at this level, the share the judges named relevant (an unjudged project
+    may still be fine: a lower bound of the level's precision), over queries."""
+    pairs = [
+        (
+            sum(1 for shown, grade in r.levels if shown == level and grade > 0),
+            sum(1 for shown, _ in r.levels if shown == level),
+        )
+        for r in results
+    ]
+    return bootstrap(pairs, _share_of_slots) if any(n for _, n in pairs) else None  # type: ignore[arg-type]
 
 
 def ndcg(ranked: list[str], relevant: dict[str, int], k: int) -> float:
@@ -211,6 +229,7 @@ def evaluate(find: Find, projects: Iterable[dict], path: str | Path, k: int = 10
                     1 for hit in top if (hit.town or "").lower() in named and relevant.get(hit.id, 0) == 0
                 ),
                 top_slots=len(top),
+                levels=[(hit.level, relevant.get(hit.id, 0)) for hit in shown_hits],
             )
         )
     return report

@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase, Settings
-from kb.relevance import FLOOR, STANDOUT_RANK, Background, judge_projects, judged_model
+from kb.relevance import (
+    FLOOR,
+    LEVEL_REACH,
+    LEVELS,
+    STANDOUT_RANK,
+    Background,
+    judge,
+    judge_projects,
+    judged_model,
+)
 from tests.helpers import ROOT
 
 STANDS_OUT = {"a": 0.86, "b": 0.83, "c": 0.825, "d": 0.82, "e": 0.815}
@@ -50,6 +59,29 @@ def test_judgements_do_not_depend_on_the_models_score_scale(offset: float, scale
         "entfernt",
         "entfernt",
     ]
+
+
+def test_a_level_needs_the_project_near_the_questions_best_one():
+    """Five projects above the "sehr ähnlich" margin for a question one of them answers: only
+    those near the best keep that level; far below it they step down, never below "entfernt"."""
+    very = dict((name, bound) for bound, name in LEVELS)["sehr ähnlich"]
+    similar = dict((name, bound) for bound, name in LEVELS)["ähnlich"]
+    best = very + 3.0
+    assert judge(best, best=best).level == "sehr ähnlich"
+    assert judge(best - LEVEL_REACH["sehr ähnlich"] / 2, best=best).level == "sehr ähnlich"
+    assert judge(best - 2.0, best=best).level == "entfernt"  # above both margins, too far below
+    near = best - LEVEL_REACH["sehr ähnlich"] - 0.1  # out of reach for the top level only
+    assert near >= very and judge(near, best=best).level == "ähnlich"
+    assert judge(very, best=very).level == "sehr ähnlich"  # the best itself
+    assert judge(similar, best=similar + LEVEL_REACH["ähnlich"] + 0.1).level == "entfernt"
+    assert judge(very + 0.1).level == "sehr ähnlich"  # no best given: the margin alone
+
+
+def test_projects_are_judged_against_the_best_candidate():
+    background = Background(level=0.80, spread=0.01)
+    supports = {"a": 0.86, "b": 0.855, "c": 0.83}  # margins 6.0, 5.5 and 3.0 spreads
+    judged = judge_projects(supports, list(supports), background)
+    assert [judged[p].level for p in "abc"] == ["sehr ähnlich", "sehr ähnlich", "entfernt"]
 
 
 def test_too_few_candidates_to_stand_out_leave_the_margin_alone_to_decide():

@@ -76,3 +76,14 @@ def test_out_of_scope_best_answers_and_towns_meet_the_goals(report):
     assert overall["out_of_scope_empty"][0] >= readme_goal("out of scope answered with nothing" + suffix)
     assert overall["best_removed"][0] <= readme_goal("best answer hidden by the floor" + suffix)
     assert overall["same_town_unjudged_top3"][0] <= readme_goal("same-town unjudged in top 3" + suffix)
+
+
+def test_levels_mean_something(report):
+    """A hit shown as "sehr ähnlich" is more often one the judges named than an "ähnlich" one,
+    and that more often than an "entfernt" one; on the tuning set most "sehr ähnlich" are named."""
+    name, data = report
+    shares = data["overall"]["judged_share_by_level"]
+    very, similar, distant = (shares[level][0] for level in ("sehr ähnlich", "ähnlich", "entfernt"))
+    assert very > similar > distant
+    if name == "queries.jsonl":
+        assert very >= 0.75
