@@ -134,12 +134,17 @@ class IndexSynchroniser:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
         store = Store(self.settings.db_path)
         try:
-            missing, last_progress = None, time.monotonic()
+            missing, last_progress, embedding = None, time.monotonic(), False
             while self._generation != store.generation():
-                if time.monotonic() - last_progress > BACKGROUND_STALL_S:
-                    self.sync(store, batch=BACKGROUND_BATCH, pause=BACKGROUND_PAUSE_S)
-                    return
-                time.sleep(BACKGROUND_POLL_S)
+                embedding = embedding or time.monotonic() - last_progress > BACKGROUND_STALL_S
+                if embedding:
+                    # One small batch into the shared cache, outside the index lock: each step
+                    # below takes it, or the index another process saved meanwhile (holding the
+                    # lock through all batches kept a finished ingest's index out for minutes).
+                    self._embed_missing_batch(store)
+                    time.sleep(BACKGROUND_PAUSE_S)
+                else:
+                    time.sleep(BACKGROUND_POLL_S)
                 with self._sync_lock:
                     report = self._sync_locked(store, rebuild=False, progress=None, embed=False)
                 if missing is None or report.missing < missing or report.added:
@@ -147,6 +152,14 @@ class IndexSynchroniser:
                 missing = report.missing
         finally:
             store.close()
+
+    def _embed_missing_batch(self, store: Store) -> None:
+        """Embed (into the cache) up to BACKGROUND_BATCH passages the served index lacks."""
+        index = self._index
+        present = set(index.ids().tolist()) if index is not None else set()
+        todo = [(h, text) for chunk_id, h, text in Catalog(store.db).chunk_refs() if chunk_id not in present]
+        if todo:
+            self.vectors_for(store, dict(todo[:BACKGROUND_BATCH]), batch=BACKGROUND_BATCH)
 
     def wait_for_background_sync(self, timeout: float | None = None) -> None:
         """Wait until a catch-up running off the request path has finished (for tests and tools)."""

