@@ -19,6 +19,7 @@ from webui import (
     errors,
     export_views,
     i18n,
+    kept_parts,
     overview_views,
     search_views,
     security,
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     i18n.init_app(app)
+    kept_parts.init_app(app)
     errors.init_app(app)
     blueprints = (
         search_views.bp,
