@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
-from flask import Flask, Response, g, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -77,11 +77,18 @@ def code_text(text: str) -> Markup:
 
 
 def _request_translations() -> NullTranslations:
-    """This request's catalog, looked up once per request and locale."""
-    locale = get_locale()
-    found = getattr(g, "_catalog", None)
-    if found is None or found[0] is not locale:
-        found = g._catalog = (locale, get_translations())
+    """This request's catalog, looked up once per request and locale.
+
+    Kept on the request object beside the locale Flask-Babel keeps there (`babel_locale`, which
+    `refresh()` and `force_locale()` change): comparing the two is a third of get_locale()'s cost,
+    which a results page paid for each of its ~70 strings."""
+    if not has_request_context():
+        return get_translations()
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    found = getattr(current, "_praxisfinder_catalog", None)
+    if found is None or found[0] is not getattr(current, "babel_locale", None):
+        locale = get_locale()
+        found = current._praxisfinder_catalog = (locale, get_translations())
     return found[1]
 
 

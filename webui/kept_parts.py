@@ -1,4 +1,4 @@
-"""Parts of a result card that do not depend on the query, rendered once and kept as HTML.
+"""Parts of the results page that do not depend on the query, rendered once and kept as HTML.
 
 A results page renders ten cards; their facts (Träger, Ort, Themenfeld, Zielgruppe, Status), the
 success line and the contact links were ~40% of its template time (cProfile over bench/web.py),
@@ -6,7 +6,8 @@ yet they change only with the project's data and the interface language. `kept_p
 in a template renders `macro(item)` once per language and per value of the fields that macro reads,
 and keeps the HTML in a cache bounded in bytes (one per app). The key holds the field values
 themselves, not a store generation: a corrected project has other values, so a card can never show
-an old state, and nothing has to be told when the store changes.
+an old state, and nothing has to be told when the store changes. The filter fields above the
+results (20-60 options each) are kept the same way, by all their arguments.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from markupsafe import Markup
 from kb.bounded_cache import ByteBoundedCache
 from webui.i18n import current_language
 
-# A card's kept parts take ~0.5-1.5 KB per language: 1 MB holds ~1,000 projects in one language.
+# A card's kept parts take ~0.5-1.5 KB per language, a filter field 1-3 KB: 1 MB holds ~1,000 projects.
 KEPT_PARTS_BYTES = 1024 * 1024
-# What each kept macro reads of its item (the only inputs besides the interface language).
+# What the card macros read of their item (the only inputs besides the interface language); other
+# macros are kept by all their arguments.
 PART_FIELDS: dict[str, tuple[str, ...]] = {
     "facts": ("organisation", "town", "area", "groups", "target_groups", "status", "period"),
     "success_and_contact": ("success", "contact"),  # the contact links are read from the contact
@@ -35,23 +37,32 @@ def _field(item: Any, name: str) -> Any:
 
 
 def _frozen(value: Any) -> Hashable:
-    """A hashable stand-in for a field value: lists as tuples, the vocabulary's groups (dicts) by
-    their labels, the only part of them a card shows."""
+    """A hashable stand-in for an argument: lists as tuples, dicts as their sorted items; markup
+    apart from text (the same letters render differently escaped or not)."""
+    if isinstance(value, Markup):
+        return (Markup, str(value))
     if isinstance(value, list | tuple):
-        return tuple(item["label"] if isinstance(item, dict) else item for item in value)
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
     return value
 
 
 def init_app(app: Flask) -> None:
     kept = ByteBoundedCache(KEPT_PARTS_BYTES)
 
-    def kept_part(macro: Macro, item: Any) -> Markup:
-        """macro(item), rendered once per language and field values (PART_FIELDS names them)."""
-        fields = PART_FIELDS[macro.name]
-        key = (macro.name, current_language(), tuple(_frozen(_field(item, name)) for name in fields))
+    def kept_part(macro: Macro, *args: Any) -> Markup:
+        """macro(*args), rendered once per language and inputs (for a card's parts: the fields
+        PART_FIELDS names)."""
+        fields = PART_FIELDS.get(macro.name)
+        if fields is None:
+            inputs = _frozen(args)
+        else:
+            inputs = tuple(_frozen(_field(args[0], name)) for name in fields)
+        key = (macro.name, current_language(), inputs)
         html = kept.get(key)
         if html is None:
-            html = macro(item)
+            html = macro(*args)
             kept.put(key, html)
         return html
 
