@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations
-from flask import Flask, Response, has_request_context, request
+from flask import Flask, Response, g, has_app_context, request
 from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -79,16 +79,20 @@ def code_text(text: str) -> Markup:
 def _request_translations() -> NullTranslations:
     """This request's catalog, looked up once per request and locale.
 
-    Kept on the request object beside the locale Flask-Babel keeps there (`babel_locale`, which
-    `refresh()` and `force_locale()` change): comparing the two is a third of get_locale()'s cost,
-    which a results page paid for each of its ~70 strings."""
-    if not has_request_context():
+    Kept beside the locale Flask-Babel keeps for the request (`g._flask_babel.babel_locale`, which
+    `refresh()` and `force_locale()` change, so a changed locale is a miss): a results page asked
+    get_locale() and get_translations() for each of its ~70 strings. Should Flask-Babel keep its
+    state elsewhere, every look-up misses and is as slow as before, never wrong."""
+    if not has_app_context():
         return get_translations()
-    current = request._get_current_object()  # type: ignore[attr-defined]
-    found = getattr(current, "_praxisfinder_catalog", None)
-    if found is None or found[0] is not getattr(current, "babel_locale", None):
+    state = getattr(g, "_flask_babel", None)
+    found = getattr(state, "_praxisfinder_catalog", None)
+    if found is None or found[0] is None or found[0] is not getattr(state, "babel_locale", None):
         locale = get_locale()
-        found = current._praxisfinder_catalog = (locale, get_translations())
+        found = (locale, get_translations())
+        state = getattr(g, "_flask_babel", None)
+        if state is not None:
+            state._praxisfinder_catalog = found
     return found[1]
 
 
