@@ -36,16 +36,23 @@ def _field(item: Any, name: str) -> Any:
     return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def _frozen(value: Any) -> Hashable:
-    """A hashable stand-in for an argument: lists as tuples, dicts as their sorted items; markup
-    apart from text (the same letters render differently escaped or not)."""
-    if isinstance(value, Markup):
+    """A hashable stand-in for an argument: lists as tuples, dicts as their items; markup apart
+    from text (the same letters render differently escaped or not). Exact types: a subclass of
+    str may render differently from its text."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Markup:
         return (Markup, str(value))
-    if isinstance(value, list | tuple):
-        return tuple(_frozen(item) for item in value)
-    if isinstance(value, dict):
-        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
-    return value
+    if kind is list or kind is tuple:
+        return tuple(map(_frozen, value))
+    if kind is dict:
+        return tuple((key, _frozen(item)) for key, item in value.items())
+    return (kind, value)
 
 
 def init_app(app: Flask) -> None:
@@ -60,7 +67,10 @@ def init_app(app: Flask) -> None:
         else:
             inputs = tuple(_frozen(_field(args[0], name)) for name in fields)
         key = (macro.name, current_language(), inputs)
-        html = kept.get(key)
+        try:
+            html = kept.get(key)
+        except TypeError:  # an argument of a kind that cannot be a key: rendered every time
+            return macro(*args)
         if html is None:
             html = macro(*args)
             kept.put(key, html)
