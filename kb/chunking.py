@@ -11,9 +11,12 @@ from ingest import SECTION_NAMES, ProjectRecord
 # ~800 characters is ~200 tokens of German: well inside the 512-token window of e5-small,
 # and short enough that one passage says one thing.
 MAX_CHARS = 800
+# A record of only a title and text (a JSONL line, a bare page) is one run of text, not sections:
+# its passages run to ~400 tokens, still inside e5's 512, and carry no title (below).
+TEXT_ONLY_MAX_CHARS = 1600
 # Raise when chunk_project() changes what it produces: stores chunked by an older version are
 # re-chunked (and so re-indexed) when opened.
-CHUNKING_VERSION = 3
+CHUNKING_VERSION = 4
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n\s*\n")
 
 PROFILE_HEADING = "Steckbrief"
@@ -26,6 +29,11 @@ class Chunk:
     position: int
     body: str  # the text shown in a snippet
     text: str  # the passage as embedded: title as context, then the section text
+    keywords: str = ""  # the passage as keyword-indexed, where it differs from text
+
+    @property
+    def keyword_text(self) -> str:
+        return self.keywords or self.text
 
     @property
     def text_hash(self) -> str:
@@ -42,13 +50,22 @@ def chunk_project(record: ProjectRecord) -> list[Chunk]:
     # A record that is only a title and text (a JSONL line, a bare page) gets no profile passage:
     # its title alone, embedded, matches every question about the title's subject equally and
     # cost XQuAD 0.03-0.09 MRR@10 across languages (README, "XQuAD end to end").
-    chunks = [Chunk("profile", PROFILE_HEADING, 0, profile, profile)] if has_profile(record) else []
+    structured = has_profile(record)
+    chunks = [Chunk("profile", PROFILE_HEADING, 0, profile, profile)] if structured else []
     for section in record.sections:
         heading = section.heading or SECTION_NAMES.get(section.kind, section.kind)
-        for piece in split_sentences(section.text, MAX_CHARS):
+        for piece in split_sentences(section.text, MAX_CHARS if structured else TEXT_ONLY_MAX_CHARS):
             # The heading stays out of the passage: "Zusammenarbeit mit Netzwerkpartnern" in every
             # partners passage would make them all match any query about working together.
-            chunks.append(Chunk(section.kind, heading, len(chunks), piece, f"{record.title}: {piece}"))
+            titled = f"{record.title}: {piece}"
+            if structured:
+                chunks.append(Chunk(section.kind, heading, len(chunks), piece, titled))
+            else:
+                # The title of a text-only record is a label ("Super Bowl 50 (3)"): before every
+                # passage it pulls them all towards the label's subject, and splitting at 800
+                # characters cut the text's context; together they cost XQuAD's Arabic and Russian
+                # questions 0.01 MRR@10 (README, "XQuAD end to end"). The keyword index keeps it.
+                chunks.append(Chunk(section.kind, heading, len(chunks), piece, piece, keywords=titled))
     return chunks
 
 

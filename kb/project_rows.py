@@ -100,7 +100,7 @@ def insert_chunks(db: Database, project_id: str, record: ProjectRecord) -> None:
         )
         db.execute(
             "INSERT INTO chunks_fts(rowid, terms, parts) VALUES (?, ?, ?)",
-            [chunk_id, index_terms(chunk.text), index_parts(chunk.text)],
+            [chunk_id, index_terms(chunk.keyword_text), index_parts(chunk.keyword_text)],
         )
 
 

@@ -160,7 +160,7 @@ def expected_projects(path: Path, data: bytes) -> list[dict]:
         {
             "title": record.title,
             "sections": [(s.kind, s.heading, s.text) for s in record.sections],
-            "chunks": [(c.text, index_terms(c.text)) for c in chunk_project(record)],
+            "chunks": [(c.text, index_terms(c.keyword_text)) for c in chunk_project(record)],
         }
         for record in records
     ]

@@ -196,3 +196,24 @@ def test_store_chunked_by_older_rules_is_rechunked_on_open(tmp_path):
     assert not {c["id"] for c in chunks_before} & {c["id"] for c in chunks_after}
     assert again.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == len(chunks_after)
     again.close()
+
+
+def test_a_title_and_text_record_is_embedded_without_its_title_and_found_by_it(store: Store):
+    """A record of only title and text: passages of up to 1,600 characters without the title before
+    them (a label pulls every passage towards its subject); the keyword index keeps the title."""
+    sentence = "Die Mannschaft gewann das Endspiel nach einer langen zweiten Halbzeit im Stadion. "
+    text = sentence * 15  # ~1,250 characters: one passage here, two at the sections' 800
+    store.save_source(
+        source("/data/lines.jsonl"),
+        [ProjectRecord(title="Super Bowl 50 (3)", sections=[Section("other", "", text)])],
+    )
+    stored = store.conn.execute(
+        "SELECT c.text, f.terms FROM chunks c JOIN chunks_fts f ON f.rowid = c.id"
+    ).fetchall()
+    assert [chunk_text for chunk_text, _ in stored] == [text.strip()]
+    assert "bowl" in stored[0][1].split()
+    assert Catalog(store.db).keyword_hits('"bowl"', 5)
+    # a record that says more about itself keeps the title before each passage, split at 800
+    store.save_source(source("/data/brochure.pdf", "b" * 64), [record("Lernpaten", approach=text)])
+    titled = [row["text"] for row in rows(store, "chunks") if row["kind"] == "approach"]
+    assert len(titled) == 2 and all(passage.startswith("Lernpaten: ") for passage in titled)
