@@ -100,8 +100,9 @@ def layout_variants(
     answers: list[int],
 ) -> dict[str, dict[str, float]]:
     """Dense-only MRR@10 for what lies between ingest and ranking, from vectors already made: the
-    bare paragraphs (the dense-only reference) and the product's own passages as stored (title
-    before each passage, split at 800 characters, with and without the profile passage), each
+    bare paragraphs (the dense-only reference) and the product's own passages as stored (for
+    these title-and-text records: pieces of up to 1,600 characters without the title, no profile
+    passage; README "XQuAD end to end" has the earlier layouts), each
     scored by the best passage alone and by best + 1/2 second as kb.search does."""
     ids = {p["title"]: p["id"] for p in kb.projects()}
     catalog = kb.catalog
@@ -121,7 +122,7 @@ def layout_variants(
     product, without_profile = groups(True), groups(False)
     return {
         "bare paragraph (dense-only)": _mrr(bare, queries, answers, 0.0),
-        "stored passages, best + 1/2 second of any passage (scoring before the fix)": _mrr(
+        "stored passages, best + 1/2 second of any passage (the scoring before the section rule)": _mrr(
             product, queries, answers, 0.5
         ),
         "stored passages, best only": _mrr(product, queries, answers, 0.0),
