@@ -11,13 +11,14 @@ from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
 from kb.input_limits import bounded_query, was_cut
+from kb.keyword_half import keyword_hits
 from kb.long_queries import LongQueries
 from kb.places import towns_lifted, without_places
 from kb.relevance import CLOSE_LEVELS, Background, CounterPassages, Judgement, judge_projects, judged_model
 from kb.search_memory import ProjectDetails, SearchMemory, project_details
 from kb.snippets import make_snippet, query_analysis
 from kb.store import Store
-from kb.text_analysis import match_expression, query_terms
+from kb.text_analysis import query_terms
 
 # What a citizen reads as the reason for a match ("passt wegen: So gehen sie vor"), by section kind.
 SECTION_LABELS = {
@@ -31,7 +32,6 @@ SECTION_LABELS = {
 }
 SECOND_CHUNK_WEIGHT = 0.5
 COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
-COMMON_PART_SHARE, COMMON_PART_MIN_DOCS = 0.02, 500
 
 
 @dataclass
@@ -214,7 +214,7 @@ class _Ranking:
         allowed_chunks = self.allowed.ids(self.store, filters, self.generation)
         if allowed_chunks is not None and not len(allowed_chunks):
             return None
-        keyword_chunks = _keyword_chunks(
+        keyword_chunks = keyword_hits(
             self.catalog, self.topic, self.freqs, candidate_depth(k), allowed_chunks, len(self.index)
         )
         rows = self.catalog.chunk_heads([c for c, _ in keyword_chunks])
@@ -282,32 +282,6 @@ def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, dict]) -> d
         if row is not None and row["kind"] != "profile":
             found.setdefault(row["project_id"], chunk_id)
     return found
-
-
-def _keyword_chunks(
-    catalog: Catalog,
-    query: str,
-    freqs: dict[str, int],
-    depth: int,
-    allowed: np.ndarray | None,
-    n_chunks: int,
-) -> list[tuple[int, float]]:
-    # A compound part found in a large share of a big collection ("spra", "kind") adds little
-    # evidence but makes FTS5 score tens of thousands of rows; small collections keep every part.
-    limit = max(COMMON_PART_SHARE * n_chunks, COMMON_PART_MIN_DOCS)
-    expression = match_expression(query, too_common=lambda term: freqs.get(term, 0) > limit)
-    if expression is None:
-        return []
-    if allowed is None:
-        return catalog.keyword_hits(expression, depth)
-    hits = catalog.keyword_hits(expression, 20 * depth)
-    if not hits or not len(allowed):
-        return []
-    # allowed is sorted (AllowedChunks): a set of 25,000 ids per search took longer than this
-    ids = np.fromiter((chunk_id for chunk_id, _ in hits), dtype=np.int64, count=len(hits))
-    places = np.minimum(np.searchsorted(allowed, ids), len(allowed) - 1)
-    passing = (allowed[places] == ids).tolist()
-    return [hit for hit, ok in zip(hits, passing, strict=True) if ok][:depth]
 
 
 def _best_per_project(

@@ -214,7 +214,10 @@ def query_terms(text: str) -> list[str]:
 
 
 def match_expression(
-    text: str, analyzer: Analyzer = DEFAULT_ANALYZER, too_common: Callable[[str], bool] | None = None
+    text: str,
+    analyzer: Analyzer = DEFAULT_ANALYZER,
+    too_common: Callable[[str], bool] | None = None,
+    left_out: Callable[[str], bool] | None = None,
 ) -> str | None:
     """A safe FTS5 MATCH expression over FTS_COLUMNS; None when no term is left.
 
@@ -222,9 +225,10 @@ def match_expression(
     among the corpus's words (column `terms`), because part meeting part is mostly
     chance ("...lotsinnen" and "...sinnen").  Terms hold only letters and digits and
     each is quoted besides, so user text never becomes FTS5 syntax (NEAR, *, ^,
-    column filters, unbalanced quotes).
+    column filters, unbalanced quotes).  too_common: compound parts left out; left_out: words
+    left out (the keyword half's budget at scale, kb.keyword_half).
     """
-    words = [_quoted(term) for term in analyzer.query_terms(text)]
+    words = [_quoted(term) for term in analyzer.query_terms(text) if left_out is None or not left_out(term)]
     parts = [
         f"{FTS_COLUMNS[0]} : {_quoted(term)}"
         for term in analyzer.query_parts(text)
