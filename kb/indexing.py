@@ -26,8 +26,8 @@ from kb.store import Store
 
 EMBED_BATCH = 64
 BACKGROUND_NICE = 10
-# Vectors of recent queries: 384 float32 plus the query text, ~2-4 KB each, so ~2,000-4,000 queries.
-QUERY_VECTOR_CACHE_BYTES = 8 * 1024 * 1024
+# Vectors of recent queries: 384 float32 plus the query text, ~2-4 KB each, so ~1,000-2,000 queries.
+QUERY_VECTOR_CACHE_BYTES = 4 * 1024 * 1024
 # Threads that run a search's keyword half while its own thread embeds the query; as many as the
 # web server has request threads, so no search queues behind another for a thread.
 QUERY_EMBED_WORKERS = 4

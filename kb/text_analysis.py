@@ -86,8 +86,8 @@ MAX_COMPOUND = 40
 MAX_QUERY_TERMS = 48
 MAX_QUERY_PARTS = 96
 # Caches of stems and parts: bounded in bytes, since user text decides what goes in.
-STEM_CACHE_BYTES = 8 * 1024 * 1024
-PARTS_CACHE_BYTES = 8 * 1024 * 1024
+STEM_CACHE_BYTES = 4 * 1024 * 1024
+PARTS_CACHE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
