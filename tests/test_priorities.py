@@ -12,10 +12,17 @@ import pytest
 
 from tests.helpers import ROOT
 
+# The autogroup file reads empty where the process belongs to no autogroup (autogroup scheduling
+# switched off, or a container's cgroup): "-" then stands for "no session share to compare".
 SHOW = (
     "from cli.commands import lower_priority; lower_priority(); import os; "
-    "print(os.getpriority(os.PRIO_PROCESS, 0), open('/proc/self/autogroup').read().split()[-1])"
+    "print(os.getpriority(os.PRIO_PROCESS, 0), (open('/proc/self/autogroup').read().split() or ['-'])[-1])"
 )
+
+
+def _group_nice() -> str:
+    words = Path("/proc/self/autogroup").read_text().split()
+    return words[-1] if words else "-"
 
 
 def _run(new_session: bool) -> list[str]:
@@ -30,11 +37,14 @@ def _run(new_session: bool) -> list[str]:
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling here")
 def test_an_ingest_leading_its_session_lowers_the_sessions_share():
     nice, group_nice = _run(new_session=True)
-    assert int(nice) >= 10 and group_nice == "10"
+    assert int(nice) >= 10
+    if group_nice == "-":
+        pytest.skip("a new session gets no autogroup here (autogroup scheduling is off)")
+    assert group_nice == "10"
 
 
 @pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling here")
 def test_an_ingest_started_from_a_shell_leaves_the_shells_session_alone():
-    before = Path("/proc/self/autogroup").read_text().split()[-1]
+    before = _group_nice()
     nice, group_nice = _run(new_session=False)
     assert int(nice) >= 10 and group_nice == before
