@@ -17,7 +17,8 @@ from ingest.record import (
     Section,
     SourceInfo,
 )
-from ingest.report import ParseReport, build_report
+from ingest.project_size import MAX_PROJECT_CHARS, cap_project_text
+from ingest.report import ParseReport, Warning, build_report
 
 SUFFIX_KINDS = {
     ".pdf": "pdf",
@@ -78,7 +79,12 @@ def parse_file(path: str | Path, data: bytes | None = None) -> ParseResult:
     result = _guarded_parse(parser.parse, path, data)
     if not result.records and not result.problems:
         raise IngestError(str(path), "no projects found in this file")
+    lengths = [cap_project_text(record) for record in result.records]
     result.report = build_report(str(path), kind, result)
+    for project, length in zip(result.report.projects, lengths):  # one report per record, in order
+        if length:
+            message = f"Text sehr lang ({length:,} Zeichen): gespeichert sind die ersten {MAX_PROJECT_CHARS:,}"
+            project.warnings.append(Warning("text_cut", message.replace(",", "."), project.title))
     return result
 
 

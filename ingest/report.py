@@ -24,7 +24,7 @@ LONG_LEAD_WORDS = 80  # more than a lead paragraph: text that stands under no he
 
 @dataclass
 class Warning:
-    code: str  # section_missing, section_short, section_long, no_heading, unknown_heading, no_town, no_organisation, problem
+    code: str  # section_missing, section_short, section_long, no_heading, unknown_heading, no_town, no_organisation, text_cut, problem
     message: str  # for staff, German
     project: str | None = None  # the project's title; None for the whole file
 

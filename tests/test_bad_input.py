@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths
+from ingest.project_size import MAX_PROJECT_CHARS
 from kb.store import Store
 from tests.badinput import make_corpus as corpus
 
@@ -287,7 +288,11 @@ def check_long_line(store: Store, path: Path, report: IngestReport) -> None:
         "(SELECT p.id FROM projects p JOIN sources s ON s.id = p.source_id WHERE s.path = ?)",
         [str(path.resolve())],
     ).fetchone()
-    assert length > 0.95 * corpus.LONG_LINE_BYTES  # kept whole, not cut
+    # A project's text is bounded: the 5 MB line is kept up to the limit, and the report says so.
+    assert 0.95 * MAX_PROJECT_CHARS < length <= MAX_PROJECT_CHARS
+    warnings = outcome_for(report, path).report["projects"][0]["warnings"]
+    (message,) = [w["message"] for w in warnings if w["code"] == "text_cut"]
+    assert re.fullmatch(r"Text sehr lang \(4\.\d{3}\.\d{3} Zeichen\): gespeichert sind die ersten 100\.000", message)
     longest = store.conn.execute("SELECT max(length(text)) FROM chunks").fetchone()[0]
     assert longest < 2_000  # and cut into passages an embedder can take
 
