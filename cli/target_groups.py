@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import click
 
@@ -29,27 +30,14 @@ def register(cli: click.Group, open_kb) -> None:
     @click.pass_context
     def list_groups(ctx: click.Context, as_json: bool) -> None:
         """The groups (sub-groups indented) with the number of projects each filter finds."""
-        groups = open_kb(ctx).target_groups()
-        if as_json:
-            click.echo(json.dumps(groups, ensure_ascii=False, indent=2))
-            return
-        for group in groups:
-            indent = "  " * group["depth"]
-            click.echo(f"{indent}{group['label']} [{group['id']}]  {group['count']}")
+        _echo_rows(open_kb(ctx).target_groups(), as_json, _group_line)
 
     @target_groups.command(name="mappings")
     @click.option("--json", "as_json", is_flag=True)
     @click.pass_context
     def mappings(ctx: click.Context, as_json: bool) -> None:
         """Every wording in use, the groups it is filed under and how (rule, model, corrected)."""
-        table = open_kb(ctx).target_group_mappings()
-        if as_json:
-            click.echo(json.dumps(table, ensure_ascii=False, indent=2))
-            return
-        for row in table:
-            groups = ", ".join(g["label"] for g in row["groups"]) or "-"
-            method = METHOD_LABELS.get(row["method"], row["method"])
-            click.echo(f"{row['text']}  ->  {groups}  ({method}; {row['projects']} project(s))")
+        _echo_rows(open_kb(ctx).target_group_mappings(), as_json, _mapping_line)
 
     @target_groups.command(name="set")
     @click.argument("wording")
@@ -74,6 +62,25 @@ def register(cli: click.Group, open_kb) -> None:
         if not open_kb(ctx).reset_target_group(wording):
             raise click.ClickException(f"{wording!r} has no correction")
         click.echo(f"{wording!r}: the automatic mapping is in force again")
+
+
+def _echo_rows(rows: list[dict], as_json: bool, line: Callable[[dict], str]) -> None:
+    """The rows as one JSON document, or one line each."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        click.echo(line(row))
+
+
+def _group_line(group: dict) -> str:
+    return f"{'  ' * group['depth']}{group['label']} [{group['id']}]  {group['count']}"
+
+
+def _mapping_line(row: dict) -> str:
+    groups = ", ".join(g["label"] for g in row["groups"]) or "-"
+    method = METHOD_LABELS.get(row["method"], row["method"])
+    return f"{row['text']}  ->  {groups}  ({method}; {row['projects']} project(s))"
 
 
 def _row(kb: KnowledgeBase, wording: str) -> dict:

@@ -75,3 +75,23 @@ def test_ingest_with_the_address_a_saved_page_was_published_at(tmp_path: Path):
     assert result.exit_code == 0, result.output
     [project] = json.loads(run(data, "projects", "--json").output)
     assert project["source"]["url"] == "https://www.ehningen.de/naehcafe"
+
+
+def test_target_groups_list_mappings_set_and_reset(tmp_path: Path):
+    data = tmp_path / "data"
+    path = write_project(tmp_path / "in", "a.md", "Sprachcafé Miteinander")
+    assert run(data, "ingest", "--quiet", str(path)).exit_code == 0
+    groups = json.loads(run(data, "target-groups", "list", "--json").output)
+    counts = {group["id"]: group["count"] for group in groups}
+    assert counts["frauen"] == 1 and counts["gefluechtete"] == 1
+    lines = run(data, "target-groups", "list").output.splitlines()
+    assert any(line.startswith("Frauen [frauen]") and line.endswith("  1") for line in lines)
+    table = {row["text"]: row for row in json.loads(run(data, "target-groups", "mappings", "--json").output)}
+    assert [g["id"] for g in table["Frauen"]["groups"]] == ["frauen"]
+    assert "Frauen  ->  Frauen  (rule; 1 project(s))" in run(data, "target-groups", "mappings").output
+
+    assert "is now filed under: Ältere Menschen" in run(data, "target-groups", "set", "Frauen", "aeltere").output
+    assert "Frauen  ->  Ältere Menschen  (corrected; 1 project(s))" in run(data, "target-groups", "mappings").output
+    assert "in force again" in run(data, "target-groups", "reset", "Frauen").output
+    result = run(data, "target-groups", "reset", "Frauen")
+    assert result.exit_code != 0 and "has no correction" in result.output
