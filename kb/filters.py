@@ -12,6 +12,10 @@ from dataclasses import dataclass, field, fields
 
 from kb.group_mapping import target_group_condition
 
+# No town, area, group or status is named in more: a longer value is cut before any work on it
+# (it still selects nothing), so it neither costs per-character work nor grows the cache key.
+MAX_FILTER_CHARS = 200
+
 
 def _filter(sql: str | Callable[[str], tuple[str, list[str]]], help: str) -> object:
     # sql: a condition on the projects table with one parameter, matched without regard to case,
@@ -38,7 +42,7 @@ class Filters:
     def __post_init__(self) -> None:
         for name in self.names():
             value = getattr(self, name)
-            cleaned = value.strip() if isinstance(value, str) else None
+            cleaned = value[:MAX_FILTER_CHARS].strip() if isinstance(value, str) else None
             object.__setattr__(self, name, cleaned or None)
 
     @classmethod

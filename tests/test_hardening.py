@@ -20,6 +20,7 @@ from index.embedders import fit_to_tokens
 from ingest import IngestError, parse_file
 from ingest.bounded_parse import parse_file_bounded
 from kb import Settings
+from kb.filters import MAX_FILTER_CHARS, Filters
 from kb.input_limits import MAX_QUERY_CHARS, MAX_QUERY_TOKENS, bounded_query, whole_number
 from kb.knowledge_base import MAX_FILENAME_BYTES, safe_filename
 from kb.pipeline import ingest_paths
@@ -134,6 +135,25 @@ def test_the_api_answers_with_the_query_as_searched(client):
     body = client.get("/api/search", query_string={"q": "Elterncafé " * 500}).get_json()
     assert len(body["query"]) <= MAX_QUERY_CHARS and body["query"].startswith("Elterncafé")
 
+
+
+@pytest.mark.parametrize("path", ["/", "/partner", "/themen", "/ueberblick", "/ideen-check"])
+def test_a_page_does_not_send_back_a_huge_parameter_many_times(client, path):
+    """Each page links itself in five languages: a 100,000-character parameter, or 5,000 of them,
+    came back five times (a 100 KB request made a 1 MB page)."""
+    huge = "Sprachcafé " * 10_000
+    normal = len(client.get(path, query_string={"q": "Sprachcafé", "town": "Böblingen"}).data)
+    for query in ({"q": huge, "town": huge, "betrag": "9" * 50_000}, [("town", "Böblingen")] * 5_000):
+        response = client.get(path, query_string=query)
+        assert response.status_code == 200
+        assert len(response.data) < normal + 40 * MAX_QUERY_CHARS, (path, len(response.data), normal)
+
+
+def test_a_filter_value_is_cut_before_any_work_on_it():
+    assert len(Filters(town="x" * 100_000).town) == MAX_FILTER_CHARS
+    assert Filters(town="  Böblingen  ", area=" " * 100_000).as_dict() == {
+        "area": None, "town": "Böblingen", "target_group": None, "status": None
+    }
 
 # ---- 2. whole numbers: ASCII digits only, one JSON error shape ----
 

@@ -25,7 +25,7 @@ from webui import (
     security,
 )
 from webui.long_query_shedding import LongQueryShedder
-from webui.request_parsing import KB_EXTENSION
+from webui.request_parsing import KB_EXTENSION, page_address
 
 # Room for the multipart framing around a file of the largest allowed size, so that a file
 # just at the limit reaches the knowledge base (which reports it per file) instead of a 413.
@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Every template names roles the same way, in the interface language ("Träger" and "Partner"
     # are in the catalogs through the templates that show them as headings).
     app.jinja_env.globals["role_labels"] = {role: lazy_gettext(label) for role, label in ROLE_LABELS.items()}
+    app.jinja_env.globals["page_address"] = page_address
 
     security.init_app(app)
     i18n.init_app(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 
 from kb.answer_letter import MAX_LETTER_CHARS, SUBJECT, compose_letter, letter_docx
-from webui.request_parsing import current_kb, public_url
+from webui.request_parsing import current_kb, page_address, public_url
 from webui.security import check_csrf
 
 bp = Blueprint("answer", __name__)
@@ -39,7 +39,7 @@ MAX_LIST_ADDRESS_CHARS = 2000
 
 def remember_list_address() -> None:
     """Called by the list pages: where 'Zurück zur Liste' leads, filters and search included."""
-    address = request.full_path
+    address = page_address()
     if len(address) <= MAX_LIST_ADDRESS_CHARS and session.get(LAST_LIST) != address:
         session[LAST_LIST] = address
 

@@ -13,7 +13,6 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -23,6 +22,8 @@ from flask_babel import Babel, get_locale, get_translations, lazy_gettext
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+
+from webui.request_parsing import page_address
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,8 @@ def text_direction(language: str) -> str:
 
 
 def language_url(language: str) -> str:
-    """This page (path and query) in another language."""
-    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
-    return request.path + "?" + urlencode([*args, ("lang", language)])
+    """This page (path and query, bounded) in another language."""
+    return page_address(lang=language)
 
 
 def user_text(text: str) -> Markup:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
+from urllib.parse import urlencode
 
 from flask import current_app, request, url_for
 
 from kb import KnowledgeBase
 from kb.filters import Filters
-from kb.input_limits import bounded_query
+from kb.input_limits import MAX_QUERY_CHARS, bounded_query
 
 KB_EXTENSION = "praxisfinder_kb"
 DEFAULT_RESULTS = 10
 MAX_RESULTS = 50
+MAX_ADDRESS_ARGS = 20  # more than any page's form has
 
 
 def current_kb() -> KnowledgeBase:
@@ -66,3 +69,20 @@ def public_project(project: dict) -> dict:
 def browse(filters: Filters) -> list[dict]:
     """Project cards passing the filters, by title: what a filter without a query shows."""
     return current_kb().browse(filters)
+
+
+def page_address(without: str = "", **replace: str) -> str:
+    """This page's path and query, for links and forms that lead back to it (the language switch,
+    the Merkliste's way back), with `without` dropped and `replace` set.
+
+    Bounded: at most MAX_ADDRESS_ARGS parameters of at most MAX_QUERY_CHARS characters each (what a
+    search reads of a query). Every page links itself once per language, so unbounded a
+    100,000-character parameter came back five times, and 5,000 parameters made a 146 KB page."""
+    dropped = {without, *replace}
+    args = [
+        (key[:MAX_QUERY_CHARS], value[:MAX_QUERY_CHARS])
+        for key, value in islice(request.args.items(multi=True), MAX_ADDRESS_ARGS + len(dropped))
+        if key not in dropped
+    ]
+    query = urlencode([*args[:MAX_ADDRESS_ARGS], *replace.items()])
+    return request.path + ("?" + query if query else "")
