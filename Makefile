@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 DATA_DIR ?= kb-data
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# apt-get needs root: as another user the system packages are installed through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: install system-deps demo test test-fast lint bench clean translations
 
@@ -25,11 +27,11 @@ install: $(STAMP)
 system-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		echo "Installing chromium (Debian) for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
 	fi
 	@if ! ldconfig -p | grep -q libpangoft2-1.0; then \
 		echo "Installing pango (Debian) for WeasyPrint"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null; \
 	fi
 
 demo: install
