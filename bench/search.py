@@ -38,7 +38,6 @@ sys.path[0] = str(ROOT)
 
 from bench.synthetic import prepare_synthetic  # noqa: E402
 from index.vector_index import VectorIndex  # noqa: E402
-from kb import keyword_half  # noqa: E402
 from kb import search as searching  # noqa: E402
 from kb.catalog import Catalog  # noqa: E402
 from kb.filters import Filters  # noqa: E402
@@ -88,8 +87,8 @@ COMPONENTS = [
     (VectorIndex, "search", "FAISS search"),
     (Catalog, "filtered_project_ids", "filter: allowed projects"),
     (Catalog, "chunk_ids_of", "filter: their chunk ids"),
-    (keyword_half, "match_expression", "keyword analysis of the query"),
-    (Catalog, "keyword_hits", "FTS5 keyword hits"),
+    # beside the model call: the query's terms, the FTS5 hits and, filtered, their batches
+    (searching, "keyword_hits", "keyword half (terms, FTS5 hits)"),
     (Catalog, "chunks", "chunk rows"),
     (Store, "doc_freq", "term doc frequencies (fts5vocab)"),
     (Catalog, "cards", "result cards"),

@@ -9,10 +9,16 @@ normalised on the way in, so a caller cannot get that wrong).  Two kinds:
   once a quarter of the rows are dead the graph is rebuilt from the live
   vectors (``compact``), which takes a while for a large index.
 
-Filtered search (``allowed_ids``) applies the filter inside FAISS, before
-ranking, so it still returns the top k among the allowed ids: a bitmap row
-selector on the flat scan; for hnsw a graph walk with the selector when a
-fifth or more of the rows are allowed, else an exact scan of the allowed rows.
+Filtered search (``allowed_ids``) returns the top k among the allowed ids:
+a bitmap row selector on the flat scan; for hnsw an exact scan of the allowed
+rows when fewer than half the rows are allowed, else an unfiltered graph walk
+for k / share neighbours whose allowed ones are kept (the exact scan when too
+few are).  A graph walk with the selector inside FAISS was tried first: with a
+filter that follows the topic (an area, a town) the allowed rows lie away from
+the query and the walk found a third of the exact top 100 at efSearch 384
+(bench/search.py's 100k collection), at the cost of the exact scan.  The
+bitmap of a read-only ``allowed_ids`` array (kb's AllowedChunks) is kept until
+the index changes, so a repeated filter does not map its ids to rows again.
 
 Ids: the FAISS index holds rows 0..n-1; an array of labels maps each row to
 the caller's id (-1 for a dead row).  Keeping that map ourselves, instead of
@@ -59,12 +65,14 @@ HNSW_EF_CONSTRUCTION = 80
 # bench/ann_recall.py, 100k clustered vectors: recall@10 0.958 at efSearch 32,
 # 0.993 at 64, 1.000 at 96 (0.21 ms); 96 leaves a margin for real embeddings.
 HNSW_EF_SEARCH = 96
-# A filtered hnsw search walks the graph only if at least this share of the
-# rows is allowed (efSearch raised by 1/share); below it, an exact scan of the
-# allowed rows is both cheaper than a walk that keeps hitting rejected rows
-# and cannot miss any.
-HNSW_WALK_MIN_ALLOWED_SHARE = 0.2
+# A filtered hnsw search walks the graph (unfiltered, for k / share neighbours)
+# only if at least this share of the rows is allowed; below it, an exact scan of
+# the allowed rows (100k rows, a quarter allowed: 1.5 ms, the walk for 400
+# neighbours 1.0 ms and often too few of them allowed) cannot miss any.
+HNSW_WALK_MIN_ALLOWED_SHARE = 0.5
 HNSW_MAX_EF_SEARCH = 1024
+# Row masks of recent read-only filters (100 KB per 100k rows each).
+KEPT_FILTERS = 8
 DEAD_FRACTION_TO_COMPACT = 0.25
 DEFAULT_SEARCH_THREADS = 1
 INDEX_FILE = "vectors.faiss"
@@ -124,6 +132,8 @@ class VectorIndex:
         self.search_threads: int | None = DEFAULT_SEARCH_THREADS  # None: FAISS default (all cores)
         self._lock = threading.RLock()
         self._lookup: tuple[np.ndarray, np.ndarray] | None = None  # (sorted ids, their rows)
+        # id(allowed_ids) -> (that array, its row mask, allowed row count): read-only arrays only
+        self._kept_filters: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
 
     @classmethod
     def create(cls, dim: int, model_id: str, kind: str = "auto", expected_size: int = 0) -> VectorIndex:
@@ -195,8 +205,8 @@ class VectorIndex:
                 allowed_rows = None
                 k = min(k, len(self))
             else:
-                allowed_rows = self._row_mask(self._rows_of(self._checked_ids(allowed_ids)))
-                k = min(k, int(np.count_nonzero(allowed_rows)))
+                allowed_rows, allowed_count = self._filter_rows(allowed_ids)
+                k = min(k, allowed_count)
             if k <= 0:
                 return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
             with _faiss_threads(self.search_threads):
@@ -213,17 +223,27 @@ class VectorIndex:
             scores, found = self._index.search(query, k, params=params)
             return scores[0], found[0]
         live = len(self)
-        share = 1.0 if allowed_rows is None else np.count_nonzero(allowed_rows) / live
+        if allowed_rows is None:
+            return self._walk(query, k, self._live_rows() if live < len(self._labels) else None)
+        share = np.count_nonzero(allowed_rows) / live
         if share < HNSW_WALK_MIN_ALLOWED_SHARE:
             return self._exact_among(query, k, allowed_rows)
-        if allowed_rows is None:
-            allowed_rows = self._live_rows() if live < len(self._labels) else None
+        wanted = min(live, HNSW_MAX_EF_SEARCH, int(np.ceil(k / share)))
+        scores, found = self._walk(query, wanted, None)
+        keep = found >= 0
+        keep[keep] = allowed_rows[found[keep]]
+        if np.count_nonzero(keep) < k:  # the neighbours were mostly filtered out
+            return self._exact_among(query, k, allowed_rows)
+        return scores[keep][:k], found[keep][:k]
+
+    def _walk(
+        self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The graph walk (allowed_rows: only to skip dead rows), exact if it ends short of k."""
         selector = None if allowed_rows is None else _row_selector(allowed_rows)
-        ef = min(HNSW_MAX_EF_SEARCH, int(max(HNSW_EF_SEARCH, k) / share))
-        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(ef, k))
+        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
         scores, found = self._index.search(query, k, params=params)
         if np.count_nonzero(found[0] >= 0) < k:
-            # The graph walk ran out of allowed rows before finding k.
             return self._exact_among(query, k, self._live_rows() if allowed_rows is None else allowed_rows)
         return scores[0], found[0]
 
@@ -233,6 +253,20 @@ class VectorIndex:
         params = faiss.SearchParameters(sel=_row_selector(allowed_rows))
         scores, found = self._index.storage.search(query, k, params=params)
         return scores[0], found[0]
+
+    def _filter_rows(self, allowed_ids: np.ndarray) -> tuple[np.ndarray, int]:
+        """(row mask, allowed row count) of allowed_ids; kept for a read-only array, which the
+        caller cannot change under the kept mask (kept with it, so its id is not reused)."""
+        kept = self._kept_filters.get(id(allowed_ids))
+        if kept is not None and kept[0] is allowed_ids:
+            return kept[1], kept[2]
+        mask = self._row_mask(self._rows_of(self._checked_ids(allowed_ids)))
+        count = int(np.count_nonzero(mask))
+        if isinstance(allowed_ids, np.ndarray) and not allowed_ids.flags.writeable:
+            if len(self._kept_filters) >= KEPT_FILTERS:
+                self._kept_filters.pop(next(iter(self._kept_filters)))
+            self._kept_filters[id(allowed_ids)] = (allowed_ids, mask, count)
+        return mask, count
 
     def _row_mask(self, rows: np.ndarray) -> np.ndarray:
         mask = np.zeros(len(self._labels), dtype=bool)
@@ -270,6 +304,7 @@ class VectorIndex:
 
     def _changed(self) -> None:
         self._lookup = None
+        self._kept_filters = {}
 
     def _checked_ids(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids)

@@ -25,6 +25,11 @@ CARD_COLUMNS = (
     "p.period, period_status(p.period) AS status"
 )
 
+# The keyword half's hits, best first: score is -bm25, so higher is better.
+_KEYWORD_SQL = (
+    f"SELECT rowid, -bm25(chunks_fts, {', '.join(str(w) for w in BM25_WEIGHTS)}) AS score "
+    "FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY score DESC LIMIT ?"
+)
 
 # Keys per statement: far below SQLite's limit on bound parameters.
 SQL_BATCH = 500
@@ -245,12 +250,19 @@ class Catalog:
 
     def keyword_hits(self, expression: str, limit: int) -> list[tuple[int, float]]:
         """(chunk id, score) for an FTS5 expression, best first; score is -bm25, so higher is better."""
-        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-        sql = (
-            f"SELECT rowid, -bm25(chunks_fts, {weights}) AS score FROM chunks_fts WHERE chunks_fts MATCH ? "
-            "ORDER BY score DESC LIMIT ?"
-        )
-        return [(int(r[0]), float(r[1])) for r in self.db.execute(sql, [expression, limit])]
+        return self.db.execute(_KEYWORD_SQL, [expression, limit]).fetchall()
+
+    def keyword_hit_batches(
+        self, expression: str, limit: int, batch: int
+    ) -> Iterator[list[tuple[int, float]]]:
+        """keyword_hits read batch by batch from one statement (the same hits in the same order): a
+        caller that has enough stops reading; close the iterator then (contextlib.closing)."""
+        cursor = self.db.execute(_KEYWORD_SQL, [expression, limit])
+        try:
+            while rows := cursor.fetchmany(batch):
+                yield rows
+        finally:
+            cursor.close()
 
     def chunk_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
