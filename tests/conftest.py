@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from index import embedders
 from kb import KnowledgeBase, Settings
 from kb.store import Store
+from tests.badinput.make_corpus import collection_a
 from tests.fake_embedder import HashingEmbedder
 from tests.helpers import (
     ADMIN_PASSWORD,
@@ -32,6 +33,7 @@ from tests.helpers import (
     browser_page,
     copy_knowledge_base,
     serving,
+    write_files,
 )
 from webui import create_app
 
@@ -92,6 +94,16 @@ def store(tmp_path: Path) -> Iterator[Store]:
     store = Store(tmp_path / "kb.sqlite")
     yield store
     store.close()
+
+
+@pytest.fixture
+def collection_a_kb(tmp_path: Path) -> Iterator[KnowledgeBase]:
+    """A knowledge base (real model) over a temp data dir with collection A ingested and indexed."""
+    kb = KnowledgeBase(Settings.from_env({}, data_dir=tmp_path / "data"), threads=1)
+    report, _ = kb.ingest([write_files(tmp_path / "a", collection_a())])
+    assert not report.failed, report.errors
+    yield kb
+    kb.close()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """Plain helpers the tests import by name (fixtures live in conftest.py): paths, a project file as a
-user writes one, a copy of a knowledge base, the admin login and upload, the browser's options."""
+user writes one, a copy of a knowledge base, the admin login and upload, the browser's options,
+a store's state and a write from "another process"."""
 
 from __future__ import annotations
 
@@ -11,13 +12,18 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from hashlib import sha256
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlite_utils import Database
 from waitress.server import create_server
 
+from ingest import parse_file
 from kb import KnowledgeBase
+from kb.catalog import Catalog
+from kb.store import SourceFile, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_PROJECTS = ROOT / "samples" / "projects"
@@ -152,3 +158,39 @@ def violations_by_url(page, urls: list[str]) -> dict[str, list[str]]:
 def screenshot(page, name: str, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def store_state(db_path: Path) -> tuple[str, frozenset[int]]:
+    """(chunk fingerprint, chunk ids) of the store, read in one snapshot."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("BEGIN")
+        ids = frozenset(row[0] for row in conn.execute("SELECT id FROM chunks"))
+        fingerprint = Catalog(database_of(conn)).chunk_fingerprint()
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return fingerprint, ids
+
+
+def database_of(conn: sqlite3.Connection) -> Database:
+    return Database(conn)
+
+
+def save_file_from_elsewhere(db_path: Path, name: str, data: bytes) -> None:
+    """Store a file through a connection of its own, as another process's `kb ingest` does."""
+    writer = Store(db_path)
+    try:
+        records = parse_file(name, data).records
+        writer.save_source(
+            SourceFile(f"/elsewhere/{name}", name, "markdown", sha256(data).hexdigest(), len(data)), records
+        )
+    finally:
+        writer.close()

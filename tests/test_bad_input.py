@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths
 from ingest.project_size import MAX_PROJECT_CHARS
+from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths
 from kb.store import Store
 from tests.badinput import make_corpus as corpus
 
