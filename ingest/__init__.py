@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ingest.project_size import MAX_PROJECT_CHARS, cap_project_text
 from ingest.record import (
     AREAS,
     SECTION_KINDS,
@@ -17,7 +18,6 @@ from ingest.record import (
     Section,
     SourceInfo,
 )
-from ingest.project_size import MAX_PROJECT_CHARS, cap_project_text
 from ingest.report import ParseReport, Warning, build_report
 
 SUFFIX_KINDS = {
@@ -81,9 +81,12 @@ def parse_file(path: str | Path, data: bytes | None = None) -> ParseResult:
         raise IngestError(str(path), "no projects found in this file")
     lengths = [cap_project_text(record) for record in result.records]
     result.report = build_report(str(path), kind, result)
-    for project, length in zip(result.report.projects, lengths):  # one report per record, in order
+    # build_report makes one project report per record, in order
+    for project, length in zip(result.report.projects, lengths, strict=True):
         if length:
-            message = f"Text sehr lang ({length:,} Zeichen): gespeichert sind die ersten {MAX_PROJECT_CHARS:,}"
+            message = (
+                f"Text sehr lang ({length:,} Zeichen): gespeichert sind die ersten {MAX_PROJECT_CHARS:,}"
+            )
             project.warnings.append(Warning("text_cut", message.replace(",", "."), project.title))
     return result
 

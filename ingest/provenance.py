@@ -111,6 +111,7 @@ def _words(value: object) -> list[str]:
 def page_info(soup: BeautifulSoup) -> SourceInfo:
     """The address and date a web page gives itself (read before the page chrome is dropped)."""
     from bs4 import Tag
+
     canonical = next(
         (link for link in soup.find_all("link", limit=200) if "canonical" in _words(link.get("rel"))), None
     )

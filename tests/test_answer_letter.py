@@ -170,7 +170,9 @@ def test_the_letter_page_for_linked_projects(client, quick_kb):
         item = quick_kb.project(project_id)
         assert f"{position}. {item['title']}" in text
         assert f"Kontakt: {' '.join(item['contact'].split())}" in text
-        assert f"Mehr dazu: /projekte/{project_id}" in text  # relative without KB_BASE_URL, never the Host header
+        assert (
+            f"Mehr dazu: /projekte/{project_id}" in text
+        )  # relative without KB_BASE_URL, never the Host header
     for word in OFFICE_WORDS:
         assert word not in text
     assert "weggelassen" in html

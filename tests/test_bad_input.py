@@ -292,7 +292,9 @@ def check_long_line(store: Store, path: Path, report: IngestReport) -> None:
     assert 0.95 * MAX_PROJECT_CHARS < length <= MAX_PROJECT_CHARS
     warnings = outcome_for(report, path).report["projects"][0]["warnings"]
     (message,) = [w["message"] for w in warnings if w["code"] == "text_cut"]
-    assert re.fullmatch(r"Text sehr lang \(4\.\d{3}\.\d{3} Zeichen\): gespeichert sind die ersten 100\.000", message)
+    assert re.fullmatch(
+        r"Text sehr lang \(4\.\d{3}\.\d{3} Zeichen\): gespeichert sind die ersten 100\.000", message
+    )
     longest = store.conn.execute("SELECT max(length(text)) FROM chunks").fetchone()[0]
     assert longest < 2_000  # and cut into passages an embedder can take
 

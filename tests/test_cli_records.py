@@ -90,8 +90,13 @@ def test_target_groups_list_mappings_set_and_reset(tmp_path: Path):
     assert [g["id"] for g in table["Frauen"]["groups"]] == ["frauen"]
     assert "Frauen  ->  Frauen  (rule; 1 project(s))" in run(data, "target-groups", "mappings").output
 
-    assert "is now filed under: Ältere Menschen" in run(data, "target-groups", "set", "Frauen", "aeltere").output
-    assert "Frauen  ->  Ältere Menschen  (corrected; 1 project(s))" in run(data, "target-groups", "mappings").output
+    assert (
+        "is now filed under: Ältere Menschen" in run(data, "target-groups", "set", "Frauen", "aeltere").output
+    )
+    assert (
+        "Frauen  ->  Ältere Menschen  (corrected; 1 project(s))"
+        in run(data, "target-groups", "mappings").output
+    )
     assert "in force again" in run(data, "target-groups", "reset", "Frauen").output
     result = run(data, "target-groups", "reset", "Frauen")
     assert result.exit_code != 0 and "has no correction" in result.output

@@ -136,7 +136,6 @@ def test_the_api_answers_with_the_query_as_searched(client):
     assert len(body["query"]) <= MAX_QUERY_CHARS and body["query"].startswith("Elterncafé")
 
 
-
 @pytest.mark.parametrize("path", ["/", "/partner", "/themen", "/ueberblick", "/ideen-check"])
 def test_a_page_does_not_send_back_a_huge_parameter_many_times(client, path):
     """Each page links itself in five languages: a 100,000-character parameter, or 5,000 of them,
@@ -152,8 +151,12 @@ def test_a_page_does_not_send_back_a_huge_parameter_many_times(client, path):
 def test_a_filter_value_is_cut_before_any_work_on_it():
     assert len(Filters(town="x" * 100_000).town) == MAX_FILTER_CHARS
     assert Filters(town="  Böblingen  ", area=" " * 100_000).as_dict() == {
-        "area": None, "town": "Böblingen", "target_group": None, "status": None
+        "area": None,
+        "town": "Böblingen",
+        "target_group": None,
+        "status": None,
     }
+
 
 # ---- 2. whole numbers: ASCII digits only, one JSON error shape ----
 

@@ -22,8 +22,10 @@ def record(approach: str, value: str = "Kurzer Mehrwert.", summary: str | None =
 
 
 def text_length(project: ProjectRecord) -> int:
-    return len(project.summary or "") + sum(len(s.text) for s in project.sections) + sum(
-        len(v) for v in project.extra.values()
+    return (
+        len(project.summary or "")
+        + sum(len(s.text) for s in project.sections)
+        + sum(len(v) for v in project.extra.values())
     )
 
 

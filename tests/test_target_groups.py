@@ -99,7 +99,9 @@ def test_the_filter_uses_the_vocabulary_and_its_hierarchy(small_kb, value, expec
 
 
 def test_search_with_a_group_filter_keeps_to_the_group(small_kb):
-    hits = small_kb.search("Treffen jede Woche", filters=Filters(target_group="Jugendliche und junge Erwachsene"))
+    hits = small_kb.search(
+        "Treffen jede Woche", filters=Filters(target_group="Jugendliche und junge Erwachsene")
+    )
     assert [hit.title for hit in hits] == ["Startklar"]
 
 
