@@ -10,12 +10,10 @@ from pathlib import Path
 import docx
 import pytest
 
-from tests.helpers import browser_page, serious_violations
+from tests.helpers import browser_page, screenshot, serious_violations
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
 ARABIC_IDEA = "مقهى لغة للنساء مع رعاية الأطفال لممارسة اللغة الألمانية"
 RESULTS = "/?q=Sprachcaf%C3%A9+f%C3%BCr+Gefl%C3%BCchtete"
 
@@ -70,8 +68,7 @@ def test_arabic_results_are_right_to_left_with_the_query_isolated(browser, live_
         assert heading.locator("bdi").inner_text() == ARABIC_IDEA
         assert "مشاريع" in heading.inner_text() or "مشروع" in heading.inner_text()
         page.evaluate("window.scrollTo(0, document.getElementById('ergebnis-titel').offsetTop - 120)")
-        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS_SCREENSHOTS / "ergebnisse-arabisch.png"))
+        screenshot(page, "ergebnisse-arabisch")
 
 
 def test_the_merkliste_survives_new_searches_and_the_way_back_without_javascript(browser, live_server):
