@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from kb.catalog import Catalog
+from kb.feedback import FEEDBACK_PROJECTS, feedback_query
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
@@ -232,7 +233,10 @@ class _Ranking:
         dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
         keyword_projects, keyword_best = found.projects, found.best  # pooled beside the embedding
         fused = fuse(
-            dense_projects, keyword_projects, keyword_confidence=self.confidence, k=3 * k if towns else k
+            self._with_feedback(k, found.allowed, dense_projects, best_chunk, chunk_rows),
+            keyword_projects,
+            keyword_confidence=self.confidence,
+            k=3 * k if towns else k,
         )
         judged = (
             judge_projects(
@@ -247,6 +251,24 @@ class _Ranking:
             fused = towns_lifted(self.catalog, fused, judged, towns)[:k]
         snippet_chunk = _snippet_chunks(dense_chunks + found.keyword, chunk_rows)
         return _Ranked(fused, judged, {**keyword_best, **best_chunk, **snippet_chunk}, chunk_rows)
+
+    def _with_feedback(
+        self,
+        k: int,
+        allowed: np.ndarray | None,
+        projects: list[tuple[str, float]],
+        best: dict[str, int],
+        rows: dict,
+    ) -> list[tuple[str, float]]:
+        """The dense project ranking again, for the query moved towards the best passages of its
+        nearest projects (kb.feedback); the floor and the levels keep the first ranking's scores."""
+        assert self._vector is not None, "the first ranking embeds the topic"
+        top = [best[pid] for pid, _ in projects[:FEEDBACK_PROJECTS]]
+        vector = feedback_query(self.store, self.catalog, self.dense.embedder.model_id, self._vector, top)
+        scores, ids = self.index.search(vector, candidate_depth(k), allowed_ids=allowed)
+        chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
+        rows.update(self.catalog.chunk_heads([c for c, _ in chunks if c not in rows]))
+        return _best_per_project(chunks, rows)[0]
 
     def hits(
         self, k: int, filters: Filters, towns: list[str] | None = None, first: bool = False
