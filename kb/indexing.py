@@ -197,8 +197,9 @@ class IndexSynchroniser:
             self._model_lock.acquire()
         try:
             count = getattr(self.embedder, "query_tokens", None)
+            at_most = getattr(self.embedder, "query_tokens_at_most", None)
             # the tokenizer belongs to the model: not shared between threads
-            fitted = fit_to_tokens(key[1], MAX_QUERY_TOKENS, count) if count is not None else key[1]
+            fitted = fit_to_tokens(key[1], MAX_QUERY_TOKENS, count, at_most) if count is not None else key[1]
             future = future or self._submit(work)
             vector = self.embedder.embed_queries([fitted])[0]
         except BaseException:

@@ -218,7 +218,7 @@ class _Ranking:
         keyword_chunks = keyword_hits(
             self.catalog, self.topic, self.freqs, candidate_depth(k), allowed_chunks, len(self.index)
         )
-        rows = self.catalog.chunk_heads([c for c, _ in keyword_chunks])
+        rows = self.memory.chunk_heads(self.store, self.generation, [c for c, _ in keyword_chunks])
         return _Candidates(allowed_chunks, keyword_chunks, rows, *_best_per_project(keyword_chunks, rows))
 
     def _ranked(self, k: int, filters: Filters, towns: list[str] | None, first: bool) -> _Ranked | None:
@@ -229,7 +229,8 @@ class _Ranking:
         chunk_rows = found.rows
         scores, ids = self.index.search(self._vector, candidate_depth(k), allowed_ids=found.allowed)
         dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
-        chunk_rows.update(self.catalog.chunk_heads([c for c, _ in dense_chunks if c not in chunk_rows]))
+        missing = [c for c, _ in dense_chunks if c not in chunk_rows]
+        chunk_rows.update(self.memory.chunk_heads(self.store, self.generation, missing))
         dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
         keyword_projects, keyword_best = found.projects, found.best  # pooled beside the embedding
         fused = fuse(

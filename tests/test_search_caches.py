@@ -201,3 +201,29 @@ def test_the_keyword_index_is_merged_after_an_ingest_with_the_same_answers(tmp_p
     assert segments() == 1 and not store.compact_keyword_index()
     assert [Catalog(store.db).keyword_hits(e, 10) for e in expressions] == before
     store.close()
+
+
+def test_chunk_heads_are_kept_per_store_state_and_within_their_bytes(tmp_path: Path) -> None:
+    from kb.catalog import Catalog
+    from kb.search_memory import ChunkHeads, SearchMemory
+
+    store = Store(tmp_path / "kb.sqlite")
+    folder = tmp_path / "in"
+    write_project(folder, "a.md", "Sprachcafé", approach="Wir treffen uns im Sprachcafé.")
+    ingest_paths(store, [folder], 1 << 20)
+    memory = SearchMemory()
+    ids = [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
+    first = memory.chunk_heads(store, store.generation(), ids)
+    assert first == Catalog(store.db).chunk_heads(ids)
+    assert memory.chunk_heads(store, store.generation(), ids[:1])[ids[0]] is first[ids[0]]  # kept
+    with pytest.raises(TypeError):
+        first[ids[0]]["kind"] = "value"  # shared by searches: read-only
+    write_project(folder, "a.md", "Sprachcafé", approach="Neu: das Sprachcafé am Abend.")  # re-chunked
+    ingest_paths(store, [folder], 1 << 20)
+    now = [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
+    assert memory.chunk_heads(store, store.generation(), now + ids) == Catalog(store.db).chunk_heads(now + ids)
+    tiny = ChunkHeads(max_bytes=300)  # room for about one row
+    assert tiny.rows(store, store.generation(), now) == Catalog(store.db).chunk_heads(now)
+    assert tiny.rows(store, store.generation(), now) == Catalog(store.db).chunk_heads(now)
+    assert len(tiny._rows) <= 1 and tiny._bytes <= 300
+    store.close()
