@@ -43,5 +43,13 @@ def feedback_query(
 ) -> np.ndarray:
     """The query moved towards these passages, read from the store's vector cache (unchanged if
     none is cached)."""
+    return moved_query(query, feedback_passages(store, catalog, model_id, chunk_ids))
+
+
+def feedback_passages(
+    store: Store, catalog: Catalog, model_id: str, chunk_ids: list[int]
+) -> list[np.ndarray]:
+    """The vectors of these passages that the store's vector cache holds, in the order
+    feedback_query averages them."""
     hashes = [row["text_hash"] for row in catalog.chunks(chunk_ids).values()]
-    return moved_query(query, list(store.cached_vectors(model_id, hashes).values()))
+    return list(store.cached_vectors(model_id, hashes).values())

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from kb.catalog import Catalog
-from kb.feedback import FEEDBACK_PROJECTS, feedback_query
+from kb.feedback import FEEDBACK_PROJECTS, moved_query
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
@@ -265,10 +265,15 @@ class _Ranking:
         nearest projects (kb.feedback); the floor and the levels keep the first ranking's scores."""
         assert self._vector is not None, "the first ranking embeds the topic"
         top = [best[pid] for pid, _ in projects[:FEEDBACK_PROJECTS]]
-        vector = feedback_query(self.store, self.catalog, self.dense.embedder.model_id, self._vector, top)
+        model_id = self.dense.embedder.model_id
+        vector = moved_query(
+            self._vector, self.memory.feedback_passages(self.store, self.generation, model_id, top)
+        )
         scores, ids = self.index.search(vector, candidate_depth(k), allowed_ids=allowed)
         chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
-        rows.update(self.catalog.chunk_heads([c for c, _ in chunks if c not in rows]))
+        rows.update(
+            self.memory.chunk_heads(self.store, self.generation, [c for c, _ in chunks if c not in rows])
+        )
         return _best_per_project(chunks, rows)[0]
 
     def hits(

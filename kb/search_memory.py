@@ -13,6 +13,7 @@ import numpy as np
 
 from kb.bounded_cache import ByteBoundedCache, approximate_size
 from kb.catalog import Catalog
+from kb.feedback import feedback_passages
 from kb.filters import Filters
 from kb.places import PlaceFinder, PlaceMention
 from kb.result_details import contact_links, success_lines
@@ -27,6 +28,9 @@ DETAILS_MEMORY_BYTES = 4 * 1024 * 1024
 # What ranking reads of a chunk (project, kind, heading), ~300 bytes each: a search reads ~200 of
 # them, which SQLite took 0.2-0.4 ms to find; 4 MB holds a collection of ~13,000 chunks whole.
 CHUNK_HEADS_BYTES = 4 * 1024 * 1024
+# The feedback passages' vectors of a search's three nearest projects (kb.feedback), 1.5 KB each:
+# the same few passages lead search after search, and reading them took 0.3 ms of a search.
+FEEDBACK_MEMORY_BYTES = 2 * 1024 * 1024
 
 
 class ProjectDetails:
@@ -84,6 +88,7 @@ class SearchMemory:
     ):
         self.allowed = AllowedChunks()  # chunk ids per filter
         self._heads = ChunkHeads(heads_bytes)
+        self._feedback = ByteBoundedCache(FEEDBACK_MEMORY_BYTES)
         self._places = ByteBoundedCache(place_bytes)  # the town finder, and the towns of recent queries
         self._details = ByteBoundedCache(details_bytes)
 
@@ -120,6 +125,19 @@ class SearchMemory:
     def chunk_heads(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, Mapping]:
         """Catalog.chunk_heads, remembered per store state (read-only rows, shared by searches)."""
         return self._heads.rows(store, generation, chunk_ids)
+
+    def feedback_passages(
+        self, store: Store, generation: int, model_id: str, chunk_ids: list[int]
+    ) -> list[np.ndarray]:
+        """kb.feedback.feedback_passages, remembered per store state (read-only vectors)."""
+        key = (store.path, generation, model_id, tuple(chunk_ids))
+        vectors = self._feedback.get(key)
+        if vectors is None:
+            vectors = tuple(feedback_passages(store, Catalog(store.db), model_id, chunk_ids))
+            for vector in vectors:
+                vector.flags.writeable = False
+            self._feedback.put(key, vectors)
+        return list(vectors)
 
 
 class ChunkHeads:

@@ -227,3 +227,30 @@ def test_chunk_heads_are_kept_per_store_state_and_within_their_bytes(tmp_path: P
     assert tiny.rows(store, store.generation(), now) == Catalog(store.db).chunk_heads(now)
     assert len(tiny._rows) <= 1 and tiny._bytes <= 300
     store.close()
+
+
+def test_feedback_passages_are_read_once_per_store_state(quick_kb: KnowledgeBase, monkeypatch) -> None:
+    from kb import feedback
+    from kb.catalog import Catalog
+    from kb.search_memory import SearchMemory
+
+    store, model_id = quick_kb.store, quick_kb.dense.embedder.model_id
+    chunk_ids = [row[0] for row in store.conn.execute("SELECT id FROM chunks ORDER BY id DESC LIMIT 3")]
+    expected = feedback.feedback_passages(store, Catalog(store.db), model_id, chunk_ids)
+    assert len(expected) == 3
+    memory = SearchMemory()
+    reads: list[list[int]] = []
+    real = feedback.feedback_passages
+
+    def counted(store_, catalog, model, ids):
+        reads.append(list(ids))
+        return real(store_, catalog, model, ids)
+
+    monkeypatch.setattr("kb.search_memory.feedback_passages", counted)
+    for _ in range(2):
+        found = memory.feedback_passages(store, store.generation(), model_id, chunk_ids)
+        assert all(np.array_equal(a, b) for a, b in zip(found, expected, strict=True))
+        assert not any(vector.flags.writeable for vector in found)
+    assert reads == [chunk_ids]
+    memory.feedback_passages(store, store.generation() + 1, model_id, chunk_ids)  # another store state
+    assert len(reads) == 2
