@@ -5,9 +5,8 @@ a project. One SearchMemory per KnowledgeBase, shared by its threads."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
-from types import MappingProxyType
 
 import numpy as np
 
@@ -25,9 +24,11 @@ PLACE_MEMORY_BYTES = 1024 * 1024
 # A project's card, success line and contact links take 1-3 KB: ~2,000 projects. On the sample the
 # cards, their target groups and success lines took 1.5 ms of a search after the embedding.
 DETAILS_MEMORY_BYTES = 4 * 1024 * 1024
-# What ranking reads of a chunk (project, kind, heading), ~300 bytes each: a search reads ~200 of
-# them, which SQLite took 0.2-0.4 ms to find; 4 MB holds a collection of ~13,000 chunks whole.
-CHUNK_HEADS_BYTES = 4 * 1024 * 1024
+# What ranking reads of a chunk (project, kind, heading): a search reads 200-300 of them, which
+# SQLite took 0.2-0.4 ms to find on the sample and 1-2 ms at 100k chunks. A kept chunk takes its
+# entry and a tuple (~150 bytes) beside the strings it shares with its project's other chunks.
+CHUNK_HEADS_BYTES = 16 * 1024 * 1024
+CHUNK_HEAD_BYTES = 150
 # The feedback passages' vectors of a search's three nearest projects (kb.feedback), 1.5 KB each:
 # the same few passages lead search after search, and reading them took 0.3 ms of a search.
 FEEDBACK_MEMORY_BYTES = 2 * 1024 * 1024
@@ -122,8 +123,8 @@ class SearchMemory:
                 found[project_id] = details
         return found
 
-    def chunk_heads(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, Mapping]:
-        """Catalog.chunk_heads, remembered per store state (read-only rows, shared by searches)."""
+    def chunk_heads(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, dict]:
+        """Catalog.chunk_heads, remembered per store state."""
         return self._heads.rows(store, generation, chunk_ids)
 
     def feedback_passages(
@@ -142,46 +143,53 @@ class SearchMemory:
 
 class ChunkHeads:
     """What ranking reads of each chunk, kept for one store state until max_bytes are held (the
-    chunks beyond are read from the store each time)."""
+    chunks beyond are read from the store each time). Kept as tuples of shared strings (~150 bytes
+    a chunk: a 100k collection fits in 16 MB); each call gets fresh rows."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self._state: tuple[str, int] | None = None
-        self._rows: dict[int, Mapping] = {}
+        self._rows: dict[int, tuple[str, str, str | None]] = {}
+        self._strings: dict[str, str] = {}  # one copy of each project id, kind and heading
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def rows(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, Mapping]:
+    def rows(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, dict]:
         kept = self._kept(store, generation)
-        found: dict[int, Mapping] = {}
+        found: dict[int, dict] = {}
         missing = []
         for chunk_id in chunk_ids:
             row = kept.get(chunk_id)
             if row is None:
                 missing.append(chunk_id)
             else:
-                found[chunk_id] = row
+                found[chunk_id] = {"project_id": row[0], "kind": row[1], "heading": row[2]}
         if missing:
-            read = {
-                chunk_id: MappingProxyType(row)
-                for chunk_id, row in Catalog(store.db).chunk_heads(missing).items()
-            }
+            read = Catalog(store.db).chunk_heads(missing)
             self._keep(store, generation, read)
             found.update(read)
         return found
 
-    def _kept(self, store: Store, generation: int) -> dict[int, Mapping]:
+    def _kept(self, store: Store, generation: int) -> dict[int, tuple[str, str, str | None]]:
         with self._lock:
             if self._state != (store.path, generation):
-                self._state, self._rows, self._bytes = (store.path, generation), {}, 0
+                self._state, self._rows, self._strings, self._bytes = (store.path, generation), {}, {}, 0
             return self._rows
 
-    def _keep(self, store: Store, generation: int, rows: dict[int, Mapping]) -> None:
-        size = sum(200 + sum(len(value or "") for value in row.values()) for row in rows.values())
+    def _keep(self, store: Store, generation: int, rows: dict[int, dict]) -> None:
         with self._lock:
-            if self._state == (store.path, generation) and self._bytes + size <= self.max_bytes:
-                self._rows.update(rows)
-                self._bytes += size
+            if self._state != (store.path, generation):
+                return
+            strings = self._strings
+            for chunk_id, row in rows.items():
+                values = (row["project_id"], row["kind"], row["heading"])
+                new = {value for value in values if value is not None and value not in strings}
+                cost = CHUNK_HEAD_BYTES + sum(50 + len(value) for value in new)
+                if self._bytes + cost > self.max_bytes:
+                    break
+                strings.update((value, value) for value in new)
+                self._rows[chunk_id] = tuple(None if v is None else strings[v] for v in values)
+                self._bytes += cost
 
 
 class AllowedChunks:

@@ -192,8 +192,11 @@ def test_a_kept_filter_follows_the_index_when_it_changes(kind, ids, vectors):
     allowed = read_only(ids[::2])  # includes ids not in the index yet
     query = vectors[0]
     assert np.isin(index.search(query, 300, allowed_ids=allowed)[1], ids[:200:2]).all()
+    assert len(index) == 200
     index.remove(ids[:10])
+    assert len(index) == 190  # the live count follows every change
     index.add(ids[200:], vectors[200:])
+    assert len(index) == 290
     _, found = index.search(query, 300, allowed_ids=allowed)
     assert set(found.tolist()) == set(ids[10::2].tolist())
 
