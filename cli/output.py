@@ -50,9 +50,8 @@ def print_outcome(outcome: SearchOutcome) -> None:
         if not offer.count:
             click.echo(f"In {offer.town} gibt es dazu kein passendes Projekt.")
             continue
-        click.echo(
-            f'Auch in {offer.town}: {offer.count} passende Projekte – nur {offer.town}: --town "{offer.town}"'
-        )
+        found = "1 passendes Projekt" if offer.count == 1 else f"{offer.count} passende Projekte"
+        click.echo(f'Auch in {offer.town}: {found} – nur {offer.town}: --town "{offer.town}"')
 
 
 def print_partners(hits: list[PartnerHit]) -> None:

@@ -167,3 +167,15 @@ def test_supported_file_types_come_from_one_place():
     for suffix in SUFFIX_KINDS:
         assert suffix in help_text and f"`{suffix}`" in readme_line, suffix
     assert ACCEPTED_SUFFIXES.split(",") == list(SUFFIX_KINDS)
+
+
+def test_town_offers_speak_of_one_project_or_several(capsys):
+    from cli.output import print_outcome
+    from kb.search import PlaceOffer, SearchOutcome
+
+    offers = [PlaceOffer("Herrenberg", 1), PlaceOffer("Leonberg", 3), PlaceOffer("Gäufelden", 0)]
+    print_outcome(SearchOutcome("Sprachcafé", "Sprachcafé", [], places=offers))
+    lines = capsys.readouterr().out.splitlines()
+    assert 'Auch in Herrenberg: 1 passendes Projekt – nur Herrenberg: --town "Herrenberg"' in lines
+    assert 'Auch in Leonberg: 3 passende Projekte – nur Leonberg: --town "Leonberg"' in lines
+    assert "In Gäufelden gibt es dazu kein passendes Projekt." in lines
