@@ -153,22 +153,22 @@ def interleaved(
 ) -> tuple[list[float], list[float]]:
     """(embedding seconds, search seconds) per query; the order alternates so drift hits both.
 
-    A search is timed as a new query (its vector not cached), or, with `repeated`, as the same
-    query asked again (a filter change, the way back, the answer page)."""
+    A search is timed as a new query (its vector and keyword hits not kept), or, with `repeated`,
+    as the same query asked again (a filter change, the way back, the answer page)."""
     embeds, searches = [], []
     for number in range(count):
         query = QUERIES[number % len(QUERIES)]
         if repeated:
             kb.search(query, filters=Filters(area=area))
         else:
-            kb.dense.forget_query_vectors()
+            kb.forget_recent_queries()
         steps = [
             ("embed", functools.partial(bare_embedding, kb, query)),
             ("search", functools.partial(kb.search, query, filters=Filters(area=area))),
         ]
         for name, step in steps if number % 2 == 0 else steps[::-1]:
             if name == "search" and not repeated:
-                kb.dense.forget_query_vectors()
+                kb.forget_recent_queries()
             seconds, _ = timed(step)
             (embeds if name == "embed" else searches).append(seconds)
     return embeds, searches
@@ -181,7 +181,7 @@ def components(kb: KnowledgeBase, area: str | None = None) -> dict[str, float]:
     try:
         total = 0.0
         for query in QUERIES:
-            kb.dense.forget_query_vectors()  # each a new query, as in the latency rows
+            kb.forget_recent_queries()  # each a new query, as in the latency rows
             seconds, _ = timed(functools.partial(kb.search, query, filters=Filters(area=area)))
             total += seconds
     finally:
@@ -199,7 +199,7 @@ def profile(kb: KnowledgeBase, lines: int = 18) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     for query in QUERIES:
-        kb.dense.forget_query_vectors()
+        kb.forget_recent_queries()
         kb.search(query)
     profiler.disable()
     out = io.StringIO()

@@ -1,6 +1,6 @@
 """What the web layer adds to a search: `GET /?q=` (the results page) and `GET /api/search` against
 `KnowledgeBase.search()` of the same query, in one process, interleaved, each a new query (its
-vector forgotten first), on the sample collection built by bench/search.py.
+vector and keyword hits forgotten first), on the sample collection built by bench/search.py.
 
     .venv/bin/python bench/web.py [--work-dir DIR] [--queries 60]
 
@@ -57,14 +57,14 @@ def measure(data_dir: Path, count: int) -> dict[str, float]:
 
 
 def _timed(kb, steps: dict, count: int, forget: bool) -> dict[str, list[float]]:
-    """Milliseconds per step and query, interleaved; forget: each a new query (its vector dropped)."""
+    """Milliseconds per step and query, interleaved; forget: each a new query (its vector and keyword hits dropped)."""
     times: dict[str, list[float]] = {name: [] for name in steps}
     for number in range(count):
         query = QUERIES[number % len(QUERIES)]
         order = list(steps) if number % 2 == 0 else list(steps)[::-1]
         for name in order:
             if forget:
-                kb.dense.forget_query_vectors()
+                kb.forget_recent_queries()
             start = time.perf_counter()
             response = steps[name](query)
             times[name].append(1000 * (time.perf_counter() - start))

@@ -87,6 +87,12 @@ class KnowledgeBase:
             passage_prefix=settings.passage_prefix,
         )
 
+    def forget_recent_queries(self) -> None:
+        """Forget what is kept of recent queries (their vectors and keyword hits), so that the next
+        search of any text runs as a new query would: for measurements (bench/)."""
+        self.dense.forget_query_vectors()
+        self._search_memory.forget_keyword_hits()
+
     def close(self) -> None:
         self.long_queries.close()
         self.dense.close()

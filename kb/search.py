@@ -215,8 +215,12 @@ class _Ranking:
         allowed_chunks = self.allowed.ids(self.store, filters, self.generation)
         if allowed_chunks is not None and not len(allowed_chunks):
             return None
-        keyword_chunks = keyword_hits(
-            self.catalog, self.topic, self.freqs, candidate_depth(k), allowed_chunks, len(self.index)
+        depth, n_chunks = candidate_depth(k), len(self.index)
+        keyword_chunks = self.memory.keyword_hits(
+            self.store,
+            self.generation,
+            (self.topic, depth, filters, n_chunks),
+            lambda: keyword_hits(self.catalog, self.topic, self.freqs, depth, allowed_chunks, n_chunks),
         )
         rows = self.memory.chunk_heads(self.store, self.generation, [c for c, _ in keyword_chunks])
         return _Candidates(allowed_chunks, keyword_chunks, rows, *_best_per_project(keyword_chunks, rows))

@@ -5,7 +5,7 @@ a project. One SearchMemory per KnowledgeBase, shared by its threads."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import numpy as np
@@ -32,6 +32,10 @@ CHUNK_HEAD_BYTES = 150
 # The feedback passages' vectors of a search's three nearest projects (kb.feedback), 1.5 KB each:
 # the same few passages lead search after search, and reading them took 0.3 ms of a search.
 FEEDBACK_MEMORY_BYTES = 2 * 1024 * 1024
+# The keyword half's hits of recent searches, by topic, depth and filters (at most depth pairs,
+# ~15 KB): a query asked again (a way back, the answer page) skips FTS5, which at 100k chunks took
+# 7-10 ms of the repeated search with no embedding left to hide it.
+KEYWORD_MEMORY_BYTES = 2 * 1024 * 1024
 
 
 class ProjectDetails:
@@ -90,6 +94,7 @@ class SearchMemory:
         self.allowed = AllowedChunks()  # chunk ids per filter
         self._heads = ChunkHeads(heads_bytes)
         self._feedback = ByteBoundedCache(FEEDBACK_MEMORY_BYTES)
+        self._keyword = ByteBoundedCache(KEYWORD_MEMORY_BYTES)
         self._places = ByteBoundedCache(place_bytes)  # the town finder, and the towns of recent queries
         self._details = ByteBoundedCache(details_bytes)
 
@@ -139,6 +144,21 @@ class SearchMemory:
                 vector.flags.writeable = False
             self._feedback.put(key, vectors)
         return list(vectors)
+
+    def keyword_hits(
+        self, store: Store, generation: int, key: tuple, read: Callable[[], list[tuple[int, float]]]
+    ) -> list[tuple[int, float]]:
+        """read() (a search's keyword hits), remembered per store state and day (a status filter
+        changes with the day) under key: what else decides them (topic, depth, filters)."""
+        state_key = (store.path, generation, store.today(), *key)
+        hits = self._keyword.get(state_key)
+        if hits is None:
+            hits = tuple(read())
+            self._keyword.put(state_key, hits)
+        return list(hits)
+
+    def forget_keyword_hits(self) -> None:
+        self._keyword.clear()
 
 
 class ChunkHeads:

@@ -262,3 +262,51 @@ def test_feedback_passages_are_read_once_per_store_state(quick_kb: KnowledgeBase
     assert reads == [chunk_ids]
     memory.feedback_passages(store, store.generation() + 1, model_id, chunk_ids)  # another store state
     assert len(reads) == 2
+
+
+def test_a_repeated_search_reads_its_keyword_hits_once(quick_kb: KnowledgeBase, monkeypatch) -> None:
+    from kb.catalog import Catalog
+
+    reads: list[str] = []
+    real_hits, real_batches = Catalog.keyword_hits, Catalog.keyword_hit_batches
+
+    def counted_hits(self, expression: str, limit: int):
+        reads.append(expression)
+        return real_hits(self, expression, limit)
+
+    def counted_batches(self, expression: str, limit: int, batch: int):
+        reads.append(expression)
+        return real_batches(self, expression, limit, batch)
+
+    monkeypatch.setattr(Catalog, "keyword_hits", counted_hits)
+    monkeypatch.setattr(Catalog, "keyword_hit_batches", counted_batches)
+    query = "Elterncafé mit Hausaufgabenhilfe am Nachmittag"  # asked by no other test
+    first = [hit.to_dict() for hit in quick_kb.search(query, 5)]
+    assert len(reads) == 1
+    again = [hit.to_dict() for hit in quick_kb.search(query, 5)]
+    assert again == first and len(reads) == 1  # the way back: no second keyword query
+    filtered = quick_kb.search(query, 5, filters=Filters(area="Bildung"))  # another filter: its own
+    assert len(reads) == 2 and all(hit.area == "Bildung" for hit in filtered)
+    quick_kb.search(query, 3)  # three results rank the same depth of candidates as five
+    assert len(reads) == 2
+
+
+def test_keyword_hits_are_kept_per_store_state_and_key(tmp_path: Path) -> None:
+    from kb.search_memory import SearchMemory
+
+    store = Store(tmp_path / "kb.sqlite")
+    memory = SearchMemory()
+    calls: list[int] = []
+
+    def read() -> list[tuple[int, float]]:
+        calls.append(1)
+        return [(7, 2.5), (3, 1.0)]
+
+    assert memory.keyword_hits(store, 1, ("Sprachcafé", 100, Filters()), read) == [(7, 2.5), (3, 1.0)]
+    assert memory.keyword_hits(store, 1, ("Sprachcafé", 100, Filters()), read) == [(7, 2.5), (3, 1.0)]
+    assert len(calls) == 1
+    memory.keyword_hits(store, 2, ("Sprachcafé", 100, Filters()), read)  # the store changed
+    memory.keyword_hits(store, 2, ("Sprachcafé", 100, Filters(area="Bildung")), read)
+    memory.keyword_hits(store, 2, ("Sprachcafé Böblingen", 100, Filters()), read)
+    assert len(calls) == 4
+    store.close()
