@@ -261,6 +261,9 @@ class Store:
                 project_rows.insert_chunks(self.db, project_id, project_rows.record_of(self.db, project_id))
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('chunking', ?)", [PASSAGES_VERSION])
             self._bump_generation()
+        # one segment per project was written: as after an ingest, merge them (18 segments made the
+        # sample's keyword queries take 0.77 ms instead of ~0.3 until the next ingest)
+        self.compact_keyword_index()
 
     def map_target_groups_by_rules(self) -> None:
         """Map every stored wording by the current vocabulary's rules (after the vocabulary changed);

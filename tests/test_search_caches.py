@@ -200,6 +200,16 @@ def test_the_keyword_index_is_merged_after_an_ingest_with_the_same_answers(tmp_p
     assert store.compact_keyword_index()
     assert segments() == 1 and not store.compact_keyword_index()
     assert [Catalog(store.db).keyword_hits(e, 10) for e in expressions] == before
+    # An older store is cut into chunks anew when opened (one write per project): merged as well.
+    store.conn.execute("UPDATE meta SET value = 'an older chunking' WHERE key = 'chunking'")
+    store.close()
+    reopened = Store(tmp_path / "kb.sqlite")
+    store = reopened
+    assert segments() == 1
+    rescored = [Catalog(store.db).keyword_hits(e, 10) for e in expressions]
+    assert [[score for _, score in hits] for hits in rescored] == [
+        [score for _, score in hits] for hits in before
+    ]
     store.close()
 
 
