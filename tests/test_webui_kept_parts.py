@@ -93,7 +93,13 @@ def test_the_kept_page_header_and_footer_follow_the_script_root(read_app: Flask)
 
 def test_a_result_card_has_the_heading_every_card_has(read_app: Flask):
     # hit_card writes out what `card` makes of a project (ten per page, without the call)
-    hit = {**project(), "level": "ähnlich", "weak": True, "matched_section": "So gehen sie vor", "snippet": "…"}
+    hit = {
+        **project(),
+        "level": "ähnlich",
+        "weak": True,
+        "matched_section": "So gehen sie vor",
+        "snippet": "…",
+    }
     template = (
         '{% from "_cards.html" import card, hit_card %}'
         '{% call card(item, id="treffer-3", extra_class="weak") %}{% endcall %}|{{ hit_card(item, 3) }}'
