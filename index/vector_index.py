@@ -9,16 +9,14 @@ normalised on the way in, so a caller cannot get that wrong).  Two kinds:
   once a quarter of the rows are dead the graph is rebuilt from the live
   vectors (``compact``), which takes a while for a large index.
 
-Filtered search (``allowed_ids``) returns the top k among the allowed ids:
-a bitmap row selector on the flat scan; for hnsw an exact scan of the allowed
-rows when fewer than half the rows are allowed, else an unfiltered graph walk
-for k / share neighbours whose allowed ones are kept (the exact scan when too
-few are).  A graph walk with the selector inside FAISS was tried first: with a
-filter that follows the topic (an area, a town) the allowed rows lie away from
-the query and the walk found a third of the exact top 100 at efSearch 384
-(bench/search.py's 100k collection), at the cost of the exact scan.  The
-bitmap of a read-only ``allowed_ids`` array (kb's AllowedChunks) is kept until
-the index changes, so a repeated filter does not map its ids to rows again.
+Filtered search (``allowed_ids``) returns the top k among the allowed ids: a
+bitmap row selector on the flat scan; for hnsw, under half the rows allowed,
+an exact scan of them, or a large filter's own graph once it is built
+(index/filter_graphs.py); above half, an unfiltered walk for k / share
+neighbours whose allowed ones are kept.  (A walk with the filter inside FAISS
+missed most of the exact top 100 when the filter follows the topic: README,
+"Search speed".)  A read-only ``allowed_ids`` array's row mask is kept until
+the index changes.
 
 Ids: the FAISS index holds rows 0..n-1; an array of labels maps each row to
 the caller's id (-1 for a dead row).  Keeping that map ourselves, instead of
@@ -39,7 +37,7 @@ FAISS's default and uses every core.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +45,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index import filter_graphs
+from index.filter_graphs import FilterGraphs
 from index.index_files import (
     IndexCorruptError,
     IndexMismatchError,
@@ -135,6 +135,8 @@ class VectorIndex:
         # id(allowed_ids) -> (that array, its row mask, allowed row count): read-only arrays only
         self._kept_filters: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}
         self._live_count: int | None = None
+        self._filter_graphs = FilterGraphs()  # hnsw: graphs of large filters (index/filter_graphs.py)
+        self._changes = 0
 
     @classmethod
     def create(cls, dim: int, model_id: str, kind: str = "auto", expected_size: int = 0) -> VectorIndex:
@@ -215,12 +217,12 @@ class VectorIndex:
             if k <= 0:
                 return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
             with _faiss_threads(self.search_threads):
-                scores, found = self._search_rows(query, k, allowed_rows)
+                scores, found = self._search_rows(query, k, allowed_rows, allowed_ids)
             keep = found >= 0
             return scores[keep].astype(np.float32), self._labels[found[keep]]
 
     def _search_rows(
-        self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None
+        self, query: np.ndarray, k: int, allowed_rows: np.ndarray | None, allowed_ids: object = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Search restricted to a boolean row mask (None: every live row)."""
         if self.kind == "flat":
@@ -232,7 +234,7 @@ class VectorIndex:
             return self._walk(query, k, self._live_rows() if live < len(self._labels) else None)
         share = np.count_nonzero(allowed_rows) / live
         if share < HNSW_WALK_MIN_ALLOWED_SHARE:
-            return self._exact_among(query, k, allowed_rows)
+            return self._among_few(query, k, allowed_rows, allowed_ids)
         wanted = min(live, HNSW_MAX_EF_SEARCH, int(np.ceil(k / share)))
         scores, found = self._walk(query, wanted, None)
         keep = found >= 0
@@ -251,6 +253,38 @@ class VectorIndex:
         if np.count_nonzero(found[0] >= 0) < k:
             return self._exact_among(query, k, self._live_rows() if allowed_rows is None else allowed_rows)
         return scores[0], found[0]
+
+    def _among_few(
+        self, query: np.ndarray, k: int, allowed_rows: np.ndarray, allowed_ids: object
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Under half the rows allowed: a walk of the filter's own graph once one is built for it,
+        else an exact scan of the allowed rows (a large filter's graph is then built beside)."""
+        if not isinstance(allowed_ids, np.ndarray) or allowed_ids.flags.writeable:
+            return self._exact_among(query, k, allowed_rows)
+        graph = self._filter_graphs.get(allowed_ids)
+        if graph is not None:
+            params = faiss.SearchParametersHNSW(efSearch=max(filter_graphs.EF_SEARCH, k))
+            scores, found = graph.index.search(query, k, params=params)
+            if np.count_nonzero(found[0] >= 0) == k:
+                return scores[0], graph.rows[found[0]]
+        else:
+            rows = np.flatnonzero(allowed_rows)
+            if len(rows) >= filter_graphs.MIN_ROWS:
+                self._filter_graphs.request(allowed_ids, rows, self.dim, self._vectors_while_unchanged())
+        return self._exact_among(query, k, allowed_rows)
+
+    def wait_for_filter_graphs(self, timeout: float | None = None) -> None:
+        """Until a filter's graph under construction is ready (bench/ measures the steady state)."""
+        self._filter_graphs.wait(timeout)
+
+    def _vectors_while_unchanged(self) -> Callable[[np.ndarray], np.ndarray | None]:
+        changes = self._changes
+
+        def vectors_of(rows: np.ndarray) -> np.ndarray | None:
+            with self._lock:
+                return None if self._changes != changes else self._index.storage.reconstruct_batch(rows)
+
+        return vectors_of
 
     def _exact_among(
         self, query: np.ndarray, k: int, allowed_rows: np.ndarray
@@ -311,6 +345,8 @@ class VectorIndex:
         self._lookup = None
         self._kept_filters = {}
         self._live_count = None
+        self._changes += 1
+        self._filter_graphs.clear()
 
     def _checked_ids(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids)
