@@ -11,7 +11,7 @@ from kb.catalog import ROLE_LABELS
 from kb.evaluation import EvalReport
 from kb.input_limits import MAX_QUERY_CHARS
 from kb.partners import PartnerHit
-from kb.search import SearchHit, SearchOutcome
+from kb.search_results import SearchHit, SearchOutcome
 
 
 def plain_snippet(snippet: str) -> str:

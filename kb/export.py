@@ -15,7 +15,7 @@ from ingest import SECTION_NAMES
 from kb.coverage import Coverage
 from kb.network import Network
 from kb.partners import PartnerHit
-from kb.search import SearchHit
+from kb.search_results import SearchHit
 
 Cell = str | int | float | None
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets read as a formula

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from kb.county import County, town_key
 from kb.fund_rules import Criterion, FundRules, check_idea
 from kb.partners import PartnerHit
-from kb.search import SearchHit
+from kb.search_results import SearchHit
 
 MAX_IDEA_CHARS = 2000  # a few paragraphs; the rest of a pasted document is not searched
 CLOSEST_COUNT = 5

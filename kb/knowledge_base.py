@@ -32,8 +32,9 @@ from kb.partners import PartnerHit
 from kb.partners import partners as find_partners
 from kb.pipeline import FileOutcome, IngestReport, ingest_file, ingest_paths, too_large_reason
 from kb.relevance import COUNTER_PASSAGES, judged_model
-from kb.search import COUNTER, SearchHit, SearchOutcome
+from kb.search import COUNTER
 from kb.search_memory import SearchMemory
+from kb.search_results import SearchHit, SearchOutcome
 from kb.settings import Settings
 from kb.store import Store, now
 from kb.vocabulary import load_vocabulary

@@ -20,7 +20,7 @@ from kb.catalog import Catalog
 from kb.filters import NO_FILTERS, Filters
 from kb.input_limits import bounded_query
 from kb.result_details import contact_links
-from kb.search import SearchHit
+from kb.search_results import SearchHit
 
 SearchFn = Callable[[str, int, Filters], list[SearchHit]]
 SimilarFn = Callable[[str, int], list[SearchHit]]

@@ -171,7 +171,7 @@ def test_supported_file_types_come_from_one_place():
 
 def test_town_offers_speak_of_one_project_or_several(capsys):
     from cli.output import print_outcome
-    from kb.search import PlaceOffer, SearchOutcome
+    from kb.search_results import PlaceOffer, SearchOutcome
 
     offers = [PlaceOffer("Herrenberg", 1), PlaceOffer("Leonberg", 3), PlaceOffer("Gäufelden", 0)]
     print_outcome(SearchOutcome("Sprachcafé", "Sprachcafé", [], places=offers))

@@ -224,7 +224,7 @@ def test_a_broken_rules_file_is_named(tmp_path: Path, text):
 def _hit(project_id: str, score: float, town: str, level: str = ""):
     from dataclasses import MISSING, fields
 
-    from kb.search import SearchHit
+    from kb.search_results import SearchHit
 
     required = {
         f.name: None for f in fields(SearchHit) if f.default is MISSING and f.default_factory is MISSING

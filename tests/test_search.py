@@ -10,7 +10,7 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.filters import Filters
-from kb.search import SearchHit
+from kb.search_results import SearchHit
 
 # Ideas that never use the title words of the project they describe.
 IDEAS = [

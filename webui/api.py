@@ -92,10 +92,15 @@ def similar(project_id: str):
 def partners():
     wanted = SearchRequest.from_args()
     if not (wanted.query or wanted.has_filter):
-        abort(400, description="parameter 'q' is required unless a filter such as 'town' or 'target_group' is given")
+        abort(
+            400,
+            description="parameter 'q' is required unless a filter such as 'town' or 'target_group' is given",
+        )
     k = _result_count()
     hits = current_kb().partners(wanted.query, k, wanted.filters)
-    return jsonify({"query": wanted.query, **wanted.filters.as_dict(), "results": [hit.to_dict() for hit in hits]})
+    return jsonify(
+        {"query": wanted.query, **wanted.filters.as_dict(), "results": [hit.to_dict() for hit in hits]}
+    )
 
 
 @bp.get("/target-groups")
