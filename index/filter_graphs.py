@@ -8,9 +8,10 @@ Such a filter gets an HNSW graph over its own rows, built on a worker thread aft
 search and used once ready (a walk of ~0.5 ms, at least as good as an unfiltered one); until then, and
 for small filters, the exact scan stays.
 
-Bounded: at most MAX_BYTES of graphs (an area of 100k rows: ~45 MB), one build at a time on one
-thread, none for a filter below MIN_ROWS rows. A change of the index drops every graph (a build
-under way is thrown away when it ends). Graphs are kept for read-only id arrays only (kb's
+Bounded: at most MAX_BYTES of graphs (an area of 100k rows: ~45 MB; the least recently used make
+room for a new one, so the filters of yesterday's day-dependent ids do not hold it), one build at
+a time on one thread, none for a filter below MIN_ROWS rows. A change of the index drops every
+graph (a build under way is thrown away when it ends). Graphs are kept for read-only id arrays only (kb's
 AllowedChunks), by identity, holding the array so that its id is not reused.
 """
 
@@ -51,14 +52,18 @@ class FilterGraphs:
 
     def __init__(self, max_bytes: int = MAX_BYTES):
         self.max_bytes = max_bytes
-        self._graphs: dict[int, FilterGraph] = {}
+        self._graphs: dict[int, FilterGraph] = {}  # least recently used first
         self._building: threading.Thread | None = None
         self._version = 0
         self._lock = threading.Lock()
 
     def get(self, allowed_ids: np.ndarray) -> FilterGraph | None:
-        graph = self._graphs.get(id(allowed_ids))
-        return graph if graph is not None and graph.allowed_ids is allowed_ids else None
+        with self._lock:
+            graph = self._graphs.pop(id(allowed_ids), None)
+            if graph is None:
+                return None
+            self._graphs[id(allowed_ids)] = graph  # now the most recently used
+            return graph if graph.allowed_ids is allowed_ids else None
 
     def request(
         self,
@@ -70,11 +75,12 @@ class FilterGraphs:
         """Build a graph for this filter on a worker thread, unless one is built already, another
         build runs, or it would not fit. vectors_of(rows) gives the rows' vectors, or None when the
         index changed since."""
+        needed = graph_bytes(len(rows), dim)
         with self._lock:
-            if self._building is not None or id(allowed_ids) in self._graphs:
+            if self._building is not None or id(allowed_ids) in self._graphs or needed > self.max_bytes:
                 return
-            if sum(g.nbytes for g in self._graphs.values()) + graph_bytes(len(rows), dim) > self.max_bytes:
-                return
+            while self._graphs and sum(g.nbytes for g in self._graphs.values()) + needed > self.max_bytes:
+                self._graphs.pop(next(iter(self._graphs)))  # the least recently used
             version = self._version
             self._building = threading.Thread(
                 target=self._build,

@@ -86,3 +86,22 @@ def test_small_writeable_or_over_budget_filters_get_no_graph(collection, monkeyp
     index.search(vectors[0], 10, allowed_ids=small)
     index._filter_graphs.wait(30)
     assert index._filter_graphs.bytes_held == 0
+
+
+def test_a_new_filter_takes_the_room_of_the_least_recently_used_graph(collection, monkeypatch):
+    monkeypatch.setattr(filter_graphs, "MIN_ROWS", 1_000)
+    ids, vectors, topic = collection
+    index = VectorIndex.create(DIM, "test-model", kind="hnsw")
+    index.add(ids, vectors)
+    filters = [read_only(ids[(topic >= start) & (topic < start + 15)]) for start in (0, 15, 30)]
+    room = filter_graphs.graph_bytes(max(len(f) for f in filters), DIM)
+    index._filter_graphs.max_bytes = 2 * room + 1  # two graphs fit, not three
+    for allowed in filters[:2]:
+        index.search(vectors[0], 10, allowed_ids=allowed)
+        index._filter_graphs.wait(30)
+    index.search(vectors[0], 10, allowed_ids=filters[0])  # the first is used again
+    index.search(vectors[0], 10, allowed_ids=filters[2])  # yesterday's second makes room
+    index._filter_graphs.wait(30)
+    held = [index._filter_graphs.get(allowed) is not None for allowed in filters]
+    assert held == [True, False, True]
+    assert index._filter_graphs.bytes_held <= index._filter_graphs.max_bytes
