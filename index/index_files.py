@@ -30,11 +30,17 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+import faiss
+import numpy as np
+
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".save.lock"
 GENERATION_PREFIX = "gen-"
 TEMP_PREFIX = ".tmp-"
+KINDS = ("flat", "hnsw")
+INDEX_FILE = "vectors.faiss"
+LABELS_FILE = "labels.npy"
 
 
 class VectorIndexError(Exception):
@@ -209,3 +215,65 @@ def verified_generation(directory: Path) -> tuple[Manifest, Path]:
                 f"{path}: content does not match the manifest checksum (damaged or replaced); rebuild the index"
             )
     return manifest, folder
+
+
+def write_index_files(
+    directory: Path, faiss_index: faiss.Index, labels: np.ndarray, manifest: Manifest
+) -> Manifest:
+    """Save a FAISS index and its id labels as a new generation named by `manifest`; the manifest
+    as saved."""
+
+    def write_files(folder: Path) -> list[str]:
+        faiss.write_index(faiss_index, str(folder / INDEX_FILE))
+        np.save(folder / LABELS_FILE, labels, allow_pickle=False)
+        return [INDEX_FILE, LABELS_FILE]
+
+    try:
+        return save_generation(directory, write_files, manifest)
+    except (OSError, RuntimeError) as err:
+        raise VectorIndexError(f"could not save the vector index to {directory}: {err}") from err
+
+
+def read_index_files(
+    directory: Path, *, expect_model_id: str | None = None, expect_dim: int | None = None
+) -> tuple[Manifest, faiss.Index, np.ndarray]:
+    """The current generation's manifest, FAISS index and labels, every file verified and checked
+    against the manifest and the expected model and dimension."""
+    manifest, folder = verified_generation(directory)
+    if expect_model_id is not None and manifest.model_id != expect_model_id:
+        raise IndexMismatchError(
+            f"{directory}: index was built with {manifest.model_id}, the configured model is "
+            f"{expect_model_id}; rebuild it"
+        )
+    if expect_dim is not None and manifest.dim != expect_dim:
+        raise IndexMismatchError(
+            f"{directory}: index has dimension {manifest.dim}, not {expect_dim}; rebuild it"
+        )
+    try:
+        faiss_index = faiss.read_index(str(folder / INDEX_FILE))
+        labels = np.load(folder / LABELS_FILE, allow_pickle=False)
+    except (RuntimeError, ValueError, OSError) as err:
+        raise IndexCorruptError(f"{folder}: cannot read the index files ({err}); rebuild the index") from err
+    _check_consistent(manifest, faiss_index, labels, folder)
+    return manifest, faiss_index, labels
+
+
+def _check_consistent(manifest: Manifest, faiss_index: faiss.Index, labels: np.ndarray, folder: Path) -> None:
+    expected_type = faiss.IndexFlatIP if manifest.kind == "flat" else faiss.IndexHNSWFlat
+    problems = []
+    if manifest.kind not in KINDS or not isinstance(faiss_index, expected_type):
+        problems.append(f"kind '{manifest.kind}' but the file holds {type(faiss_index).__name__}")
+    if faiss_index.metric_type != faiss.METRIC_INNER_PRODUCT:
+        problems.append("the index does not use inner-product similarity")
+    if faiss_index.d != manifest.dim:
+        problems.append(f"dimension {faiss_index.d} in the file, {manifest.dim} in the manifest")
+    if labels.ndim != 1 or labels.dtype != np.int64 or len(labels) != faiss_index.ntotal:
+        problems.append(f"{len(labels)} labels for {faiss_index.ntotal} vectors")
+    elif int(np.count_nonzero(labels >= 0)) != manifest.count:
+        problems.append(
+            f"{np.count_nonzero(labels >= 0)} vectors in the files, {manifest.count} in the manifest"
+        )
+    if problems:
+        raise IndexMismatchError(
+            f"{folder}: files and manifest disagree: {'; '.join(problems)}; rebuild the index"
+        )

@@ -48,15 +48,13 @@ import numpy as np
 from index import filter_graphs
 from index.filter_graphs import FilterGraphs
 from index.index_files import (
-    IndexCorruptError,
-    IndexMismatchError,
+    KINDS,
     Manifest,
     VectorIndexError,
-    save_generation,
-    verified_generation,
+    read_index_files,
+    write_index_files,
 )
 
-KINDS = ("flat", "hnsw")
 # From bench/ann_recall.py on the 2-core machine: exact search at k=50 stays
 # under ~5 ms up to about this many 384-dim vectors.
 AUTO_FLAT_LIMIT = 50_000
@@ -75,8 +73,6 @@ HNSW_MAX_EF_SEARCH = 1024
 KEPT_FILTERS = 8
 DEAD_FRACTION_TO_COMPACT = 0.25
 DEFAULT_SEARCH_THREADS = 1
-INDEX_FILE = "vectors.faiss"
-LABELS_FILE = "labels.npy"
 
 
 def choose_kind(expected_size: int) -> str:
@@ -373,6 +369,11 @@ class VectorIndex:
     def save(self, directory: Path, fingerprint: str) -> None:
         """Write the index atomically into ``directory`` (see index/index_files.py)."""
         with self._lock:
+            params = (
+                {"M": HNSW_M, "efConstruction": int(self._index.hnsw.efConstruction)}
+                if self.kind == "hnsw"
+                else {}
+            )
             manifest = Manifest(
                 model_id=self.model_id,
                 dim=self.dim,
@@ -380,68 +381,18 @@ class VectorIndex:
                 fingerprint=fingerprint,
                 kind=self.kind,
                 created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                params=self._build_params(),
+                params=params,
             )
-
-            def write_files(folder: Path) -> list[str]:
-                faiss.write_index(self._index, str(folder / INDEX_FILE))
-                np.save(folder / LABELS_FILE, self._labels, allow_pickle=False)
-                return [INDEX_FILE, LABELS_FILE]
-
-            try:
-                self.manifest = save_generation(Path(directory), write_files, manifest)
-            except (OSError, RuntimeError) as err:
-                raise VectorIndexError(f"could not save the vector index to {directory}: {err}") from err
-
-    def _build_params(self) -> dict[str, int]:
-        if self.kind == "hnsw":
-            return {"M": HNSW_M, "efConstruction": int(self._index.hnsw.efConstruction)}
-        return {}
+            self.manifest = write_index_files(Path(directory), self._index, self._labels, manifest)
 
     @classmethod
     def load(
         cls, directory: Path, *, expect_model_id: str | None = None, expect_dim: int | None = None
     ) -> VectorIndex:
         """Open a saved index; every file is verified before it is used."""
-        manifest, folder = verified_generation(Path(directory))
-        if expect_model_id is not None and manifest.model_id != expect_model_id:
-            raise IndexMismatchError(
-                f"{directory}: index was built with {manifest.model_id}, the configured model is "
-                f"{expect_model_id}; rebuild it"
-            )
-        if expect_dim is not None and manifest.dim != expect_dim:
-            raise IndexMismatchError(
-                f"{directory}: index has dimension {manifest.dim}, not {expect_dim}; rebuild it"
-            )
-        try:
-            faiss_index = faiss.read_index(str(folder / INDEX_FILE))
-            labels = np.load(folder / LABELS_FILE, allow_pickle=False)
-        except (RuntimeError, ValueError, OSError) as err:
-            raise IndexCorruptError(
-                f"{folder}: cannot read the index files ({err}); rebuild the index"
-            ) from err
-        _check_consistent(manifest, faiss_index, labels, folder)
+        manifest, faiss_index, labels = read_index_files(
+            Path(directory), expect_model_id=expect_model_id, expect_dim=expect_dim
+        )
         index = cls(faiss_index, labels, manifest.model_id, manifest.kind)
         index.manifest = manifest
         return index
-
-
-def _check_consistent(manifest: Manifest, faiss_index: faiss.Index, labels: np.ndarray, folder: Path) -> None:
-    expected_type = faiss.IndexFlatIP if manifest.kind == "flat" else faiss.IndexHNSWFlat
-    problems = []
-    if manifest.kind not in KINDS or not isinstance(faiss_index, expected_type):
-        problems.append(f"kind '{manifest.kind}' but the file holds {type(faiss_index).__name__}")
-    if faiss_index.metric_type != faiss.METRIC_INNER_PRODUCT:
-        problems.append("the index does not use inner-product similarity")
-    if faiss_index.d != manifest.dim:
-        problems.append(f"dimension {faiss_index.d} in the file, {manifest.dim} in the manifest")
-    if labels.ndim != 1 or labels.dtype != np.int64 or len(labels) != faiss_index.ntotal:
-        problems.append(f"{len(labels)} labels for {faiss_index.ntotal} vectors")
-    elif int(np.count_nonzero(labels >= 0)) != manifest.count:
-        problems.append(
-            f"{np.count_nonzero(labels >= 0)} vectors in the files, {manifest.count} in the manifest"
-        )
-    if problems:
-        raise IndexMismatchError(
-            f"{folder}: files and manifest disagree: {'; '.join(problems)}; rebuild the index"
-        )
