@@ -10,6 +10,7 @@ from pathlib import Path
 from ingest.project_size import MAX_PROJECT_CHARS, cap_project_text
 from ingest.record import (
     AREAS,
+    MAIN_SECTIONS,
     SECTION_KINDS,
     SECTION_NAMES,
     IngestError,
@@ -34,6 +35,7 @@ SUFFIX_KINDS = {
 
 __all__ = [
     "AREAS",
+    "MAIN_SECTIONS",
     "SECTION_KINDS",
     "SECTION_NAMES",
     "SUFFIX_KINDS",

@@ -7,6 +7,8 @@ from typing import Any
 
 # Section kinds in the order the brochure tells a project.
 SECTION_KINDS = ("approach", "partners", "value", "special", "other")
+# The four sections every project of the brochure tells (the parse report checks for them).
+MAIN_SECTIONS = SECTION_KINDS[:4]
 
 # The German name of each section kind, as shown to users.
 SECTION_NAMES = {

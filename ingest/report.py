@@ -12,9 +12,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import asdict, dataclass, field
 
-from ingest.record import SECTION_NAMES, ParseResult, ProjectRecord
+from ingest.record import MAIN_SECTIONS, SECTION_NAMES, ParseResult, ProjectRecord
 
-MAIN_SECTIONS = ("approach", "partners", "value", "special")
 FIELDS = ("area", "organisation", "town", "target_groups", "partners", "contact", "period", "summary")
 # A section this many times shorter or longer than the file's usual length of it is worth a look:
 # a lost heading roughly doubles the section above it (measured on the layout zoo's failures).

@@ -20,17 +20,16 @@ from collections.abc import Iterable
 
 from sqlite_utils import Database
 
-from ingest import SECTION_NAMES, ProjectRecord, Section
+from ingest import MAIN_SECTIONS, SECTION_NAMES, ProjectRecord, Section
 
 TEXT_FIELDS = ("title", "area", "organisation", "town", "contact", "period", "summary")
 LIST_FIELDS = ("target_groups", "partners")
-SECTION_KINDS = ("approach", "partners", "value", "special")
 SECTION_PREFIX = "section:"
-FIELDS = (*TEXT_FIELDS, *LIST_FIELDS, *(SECTION_PREFIX + kind for kind in SECTION_KINDS))
+FIELDS = (*TEXT_FIELDS, *LIST_FIELDS, *(SECTION_PREFIX + kind for kind in MAIN_SECTIONS))
 FIELD_LABELS = {
     "title": "Titel", "area": "Themenfeld", "organisation": "Träger", "town": "Ort", "contact": "Kontakt",
     "period": "Laufzeit", "summary": "Kurzbeschreibung", "target_groups": "Zielgruppen", "partners": "Partner",
-    **{SECTION_PREFIX + kind: SECTION_NAMES[kind] for kind in SECTION_KINDS},
+    **{SECTION_PREFIX + kind: SECTION_NAMES[kind] for kind in MAIN_SECTIONS},
 }  # fmt: skip
 MAX_FIELD_CHARS = 20_000  # a section; longer text is refused, not cut
 MAX_LIST_ITEMS = 100
@@ -90,7 +89,7 @@ def _set_value(record: ProjectRecord, field: str, value: Value) -> None:
     elif index is not None:
         record.sections[index].text = str(value)
     else:  # a section the parser did not find: put it where the brochure tells it
-        order = {k: n for n, k in enumerate(SECTION_KINDS)}
+        order = {k: n for n, k in enumerate(MAIN_SECTIONS)}
         at = next((i for i, s in enumerate(record.sections) if order.get(s.kind, 99) > order[kind]), None)
         section = Section(kind, SECTION_NAMES[kind], str(value))
         record.sections.insert(len(record.sections) if at is None else at, section)

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ingest import SECTION_NAMES
+from ingest import SECTION_KINDS, SECTION_NAMES
 from kb.coverage import Coverage
 from kb.network import Network
 from kb.partners import PartnerHit
@@ -20,7 +20,6 @@ from kb.search_results import SearchHit
 Cell = str | int | float | None
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets read as a formula
 XLSX_MAX_CELL = 32767  # Excel's limit for one cell's text
-SECTION_KINDS = ("approach", "partners", "value", "special", "other")
 PROJECT_COLUMNS = (
     ["id", "title", "area", "organisation", "town", "target_groups", "partners", "contact", "period"]
     + ["status", "summary", "short_description"]
