@@ -200,3 +200,46 @@ def test_a_long_query_is_cut_and_says_so(sample_kb: KnowledgeBase):
     outcome = sample_kb.find("Hausaufgabenhilfe für Kinder " + "und noch mehr Worte " * 100)
     assert outcome.truncated and len(outcome.query) <= 1000
     assert outcome.hits and not sample_kb.find("Hausaufgabenhilfe für Kinder").truncated
+
+
+def test_passages_pool_to_projects_by_the_best_one_and_another_section_s():
+    """A project's score: its first (best) passage plus half the first of another section; the two
+    halves of one section count once; a project without another section gets half the lowest score
+    retrieved; a passage without a row (removed since) is passed over. Order: by score, ties in
+    the order first met."""
+    from kb.search import SECOND_CHUNK_WEIGHT, _best_per_project
+
+    rows = {
+        1: {"project_id": "a", "kind": "approach", "heading": "Herangehensweise"},
+        2: {"project_id": "b", "kind": "approach", "heading": "Herangehensweise"},
+        3: {"project_id": "a", "kind": "approach", "heading": "Herangehensweise"},  # a's same section
+        4: {"project_id": "a", "kind": "value", "heading": "Mehrwert"},
+        5: {"project_id": "a", "kind": "value", "heading": None},  # another section again: not counted
+        6: {"project_id": "c", "kind": "approach", "heading": None},
+        7: {"project_id": "c", "kind": "approach", "heading": "Herangehensweise"},  # other heading
+        8: {"project_id": "d", "kind": "profile", "heading": None},
+    }
+    chunks = [
+        (1, 0.9),
+        (2, 0.85),
+        (3, 0.8),
+        (9, 0.78),
+        (4, 0.7),
+        (5, 0.69),
+        (6, 0.6),
+        (7, 0.5),
+        (8, 0.6),
+        (10, 0.1),
+    ]
+    ranked, best = _best_per_project(chunks, rows)
+    floor = 0.1
+    expected = {
+        "a": 0.9 + SECOND_CHUNK_WEIGHT * 0.7,
+        "b": 0.85 + SECOND_CHUNK_WEIGHT * floor,
+        "c": 0.6 + SECOND_CHUNK_WEIGHT * 0.5,
+        "d": 0.6 + SECOND_CHUNK_WEIGHT * floor,
+    }
+    assert [pid for pid, _ in ranked] == ["a", "b", "c", "d"]
+    assert {pid: round(score, 9) for pid, score in ranked} == {p: round(s, 9) for p, s in expected.items()}
+    assert best == {"a": 1, "b": 2, "c": 6, "d": 8}
+    assert _best_per_project([], rows) == ([], {})
