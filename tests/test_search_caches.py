@@ -365,10 +365,14 @@ def test_a_query_the_bound_cannot_settle_is_counted_beside_the_model(settings, f
     embedder = _CountingEmbedder(fake_embedder)
     dense = IndexSynchroniser(settings, embedder=embedder)
     try:
+        ran: list[str] = []
         for text in (short, middle, long):
-            dense.embed_query_beside(text, lambda: None)
-        assert embedder.embedded == [short, middle, long.strip()]  # each whole, each once
-        assert embedder.counted == [(middle, False), (long.strip(), True)]
+            _, found = dense.embed_query_beside(text, lambda text=text: ran.append(text) or text)
+            assert found == text  # the work's result, from the job that counted first
+        assert ran == [short, middle, long]
+        assert dense.embed_query_beside(middle + "?", None)[1] is None  # counted without work beside it
+        assert embedder.embedded == [short, middle, long.strip(), middle + "?"]  # each whole, each once
+        assert embedder.counted == [(middle, False), (long.strip(), True), (middle + "?", False)]
     finally:
         dense.close()
 
