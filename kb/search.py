@@ -227,7 +227,11 @@ class _Ranking:
         if ranked is None:
             return []
         details = self.memory.details(self.store, self.generation, [pid for pid, _ in ranked.fused])
-        return _hits(self.catalog, ranked.fused, ranked.best, ranked.rows, self.topic, ranked.judged, details)
+        shown = [ranked.best[pid] for pid, _ in ranked.fused if pid in ranked.best]
+        bodies = self.memory.chunk_bodies(self.store, self.generation, shown)
+        return _hits(
+            self.catalog, ranked.fused, ranked.best, ranked.rows, self.topic, ranked.judged, details, bodies
+        )
 
     def close_count(self, k: int, filters: Filters) -> int:
         """How many of the top k projects passing the filters are at least similar to the topic
@@ -298,11 +302,14 @@ def _hits(
     query: str | None,
     judged: dict[str, Judgement] | None = None,
     details: dict[str, ProjectDetails] | None = None,
+    bodies: dict[int, str] | None = None,
 ) -> list[SearchHit]:
-    """details: what the results show of each project, if read already (SearchMemory.details)."""
+    """details, bodies: what the results show of each project and the text of its best chunk, if
+    read already (SearchMemory.details, SearchMemory.chunk_bodies)."""
     ids = [project_id for project_id, _ in ranked]
     details = project_details(catalog, ids) if details is None else details
-    bodies = catalog.chunk_bodies([best_chunk[p] for p in ids if p in best_chunk])
+    if bodies is None:
+        bodies = catalog.chunk_bodies([best_chunk[p] for p in ids if p in best_chunk])
     hits = []
     for project_id, score in ranked:
         if project_id not in details:

@@ -422,3 +422,31 @@ def test_the_model_s_vector_is_the_same_whether_counted_first_or_beside(settings
         assert embedder.query_tokens(texts[1]) > MAX_QUERY_TOKENS
     finally:
         dense.close()
+
+
+def test_shown_passages_are_read_once_per_store_state(tmp_path: Path, monkeypatch) -> None:
+    from kb.catalog import Catalog
+    from kb.search_memory import SearchMemory
+
+    store = Store(tmp_path / "kb.sqlite")
+    folder = tmp_path / "in"
+    write_project(folder, "a.md", "Sprachcafé", approach="Wir treffen uns im Sprachcafé.")
+    ingest_paths(store, [folder], 1 << 20)
+    memory = SearchMemory()
+    ids = [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
+    expected = Catalog(store.db).chunk_bodies(ids)
+    assert memory.chunk_bodies(store, store.generation(), ids[:1]) == {ids[0]: expected[ids[0]]}
+    reads: list[list[int]] = []
+    real = Catalog.chunk_bodies
+    monkeypatch.setattr(
+        Catalog, "chunk_bodies", lambda self, chunk_ids: reads.append(chunk_ids) or real(self, chunk_ids)
+    )
+    assert memory.chunk_bodies(store, store.generation(), ids) == expected
+    assert reads == [ids[1:]]  # only the passages not read before
+    assert memory.chunk_bodies(store, store.generation(), ids) == expected and len(reads) == 1
+    write_project(folder, "a.md", "Sprachcafé", approach="Neu: das Sprachcafé am Abend.")
+    ingest_paths(store, [folder], 1 << 20)
+    now = [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
+    kept = memory.chunk_bodies(store, store.generation(), now)
+    assert kept == real(Catalog(store.db), now) and any("am Abend" in body for body in kept.values())
+    store.close()
