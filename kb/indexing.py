@@ -89,6 +89,8 @@ class IndexSynchroniser:
 
     @property
     def embedder(self) -> Embedder:
+        if self._embedder is not None:  # loaded: no lock (a search holds it for its whole model call)
+            return self._embedder
         with self._model_lock:
             if self._embedder is None:
                 self._embedder = load_embedder(
@@ -211,11 +213,11 @@ class IndexSynchroniser:
             else:
                 vector = self._embed_counted_beside(key[1], counted)
         except BaseException:
+            self._model_lock.release()  # first: the work may need the model (through an index sync)
             if future is not None:
                 wait([future])  # the work may use the caller's store connection: let it finish first
             raise
-        finally:
-            self._model_lock.release()
+        self._model_lock.release()
         vector.flags.writeable = False  # shared by every search that asks the same
         self._query_vectors.put(key, vector)
         return vector, future.result() if future else None
@@ -254,7 +256,12 @@ class IndexSynchroniser:
         """The uncut query's vector if it is within MAX_QUERY_TOKENS, else the cut one's (the same
         cut as fit_to_tokens makes on this thread)."""
         vector = self.embedder.embed_queries([text])[0]
-        if counted.result() <= MAX_QUERY_TOKENS:
+        # Never wait for the worker while holding the model: its queue may hold other searches'
+        # keyword halves, which wait for the index, whose sync may wait for the model (a deadlock
+        # of every search of a fresh process, seen with concurrent first searches). Not counted
+        # yet: counted here, as before the count moved beside the model.
+        tokens = counted.result() if counted.done() else self.embedder.query_tokens(text)
+        if tokens <= MAX_QUERY_TOKENS:
             return vector
         fitted = fit_to_tokens(text, MAX_QUERY_TOKENS, self.embedder.query_tokens)
         return self.embedder.embed_queries([fitted])[0]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from index import VectorIndex, read_manifest
-from kb import KnowledgeBase
+from kb import KnowledgeBase, Settings
 from kb.catalog import Catalog, chunk_fingerprint
 from kb.filters import Filters
 from kb.store import Store
@@ -279,3 +279,39 @@ def test_corrected_file_uploaded_again_updates_its_projects(kb: KnowledgeBase):
     titles = [project["title"] for project in kb.projects()]
     assert titles.count("Sprachcafé Miteinander Nord") == 1, "the corrected upload added a second copy"
     assert (outcome.counts.new, outcome.counts.updated) == (0, 1)
+
+
+FIRST_QUERIES = [
+    "Sprachcafé in der Stadtbibliothek gründen",
+    "Wer begleitet geflüchtete Frauen zum Arzt?",
+    "Kadınlar için Almanca kursu ve çocuk bakımı",
+    "job coaching for refugees with a craft background",
+    "Допомога біженцям з пошуком роботи",
+    "Gesundheitslotsen mit vielen Sprachen",
+]
+
+
+def test_concurrent_first_searches_of_a_fresh_process_all_answer(kb: KnowledgeBase, tmp_path: Path):
+    """A worker of `kb serve --workers 2` gets its first searches all at once. A searching thread
+    that waited for a token count on the worker thread while holding the model deadlocked with the
+    keyword halves queued before that count (they wait for the index, whose first sync needs the
+    model): every search of the process hung (bench/hardening.py: 8-12 time-outs)."""
+    for attempt in range(3):
+        data = tmp_path / f"fresh-{attempt}"
+        data.mkdir()
+        with sqlite3.connect(kb.settings.db_path) as original, sqlite3.connect(data / "kb.sqlite") as copy:
+            original.backup(copy)
+        fresh = KnowledgeBase(Settings.from_env({}, data_dir=data), threads=1)
+        answered: list[int] = []
+        searches = [
+            threading.Thread(target=lambda q=q: answered.append(len(fresh.search(q, k=10))), daemon=True)
+            for q in FIRST_QUERIES * 2
+        ]
+        for search in searches:
+            search.start()
+        deadline = time.monotonic() + 300  # a hang guard: together they take about a second
+        for search in searches:
+            search.join(timeout=max(0.0, deadline - time.monotonic()))
+        assert not any(s.is_alive() for s in searches), f"searches hung (attempt {attempt})"
+        assert len(answered) == len(searches)
+        fresh.close()
