@@ -304,7 +304,9 @@ def test_concurrent_first_searches_of_a_fresh_process_all_answer(kb: KnowledgeBa
         fresh = KnowledgeBase(Settings.from_env({}, data_dir=data), threads=1)
         answered: list[int] = []
         searches = [
-            threading.Thread(target=lambda q=q, kb=fresh, out=answered: out.append(len(kb.search(q, k=10))), daemon=True)
+            threading.Thread(
+                target=lambda q=q, kb=fresh, out=answered: out.append(len(kb.search(q, k=10))), daemon=True
+            )
             for q in FIRST_QUERIES * 2
         ]
         for search in searches:
