@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from kb.filters import Filters
 from kb.places import PlaceFinder, PlaceMention
 from kb.result_details import contact_links, success_lines
 from kb.store import Store
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 # The town finder (~50 KB: the county's towns in three scripts and the collection's) and the towns
 # found in recent queries.
@@ -118,36 +122,13 @@ class SearchMemory:
     def details(self, store: Store, generation: int, project_ids: list[str]) -> dict[str, ProjectDetails]:
         """project_details, remembered per store state and day (a card shows the status of the day)."""
         state = (store.path, generation, store.today())
-        found: dict[str, ProjectDetails] = {}
-        missing = []
-        for project_id in project_ids:
-            details = self._details.get((state, project_id))
-            if details is None:
-                missing.append(project_id)
-            else:
-                found[project_id] = details
-        if missing:
-            for project_id, details in project_details(Catalog(store.db), missing).items():
-                self._details.put((state, project_id), details)
-                found[project_id] = details
-        return found
+        return _remembered(
+            self._details, state, project_ids, lambda ids: project_details(Catalog(store.db), ids)
+        )
 
     def chunk_bodies(self, store: Store, generation: int, chunk_ids: list[int]) -> dict[int, str]:
         """Catalog.chunk_bodies, remembered per store state."""
-        state = (store.path, generation)
-        found: dict[int, str] = {}
-        missing = []
-        for chunk_id in chunk_ids:
-            body = self._bodies.get((state, chunk_id))
-            if body is None:
-                missing.append(chunk_id)
-            else:
-                found[chunk_id] = body
-        if missing:
-            for chunk_id, body in Catalog(store.db).chunk_bodies(missing).items():
-                self._bodies.put((state, chunk_id), body)
-                found[chunk_id] = body
-        return found
+        return _remembered(self._bodies, (store.path, generation), chunk_ids, Catalog(store.db).chunk_bodies)
 
     def chunk_heads(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, dict]:
         """Catalog.chunk_heads, remembered per store state."""
@@ -257,3 +238,22 @@ class AllowedChunks:
                 self._ids = {}
             self._ids[key] = ids
         return ids
+
+
+def _remembered(
+    cache: ByteBoundedCache, state: tuple, keys: list[K], read: Callable[[list[K]], dict[K, V]]
+) -> dict[K, V]:
+    """Each key's value from the cache under (state, key); those missing read at once and kept."""
+    found: dict[K, V] = {}
+    missing = []
+    for key in keys:
+        value = cache.get((state, key))
+        if value is None:
+            missing.append(key)
+        else:
+            found[key] = value
+    if missing:
+        for key, value in read(missing).items():
+            cache.put((state, key), value)
+            found[key] = value
+    return found

@@ -213,16 +213,21 @@ def test_the_keyword_index_is_merged_after_an_ingest_with_the_same_answers(tmp_p
     store.close()
 
 
-def test_chunk_heads_are_kept_per_store_state_and_within_their_bytes(tmp_path: Path) -> None:
-    from kb.catalog import Catalog
-    from kb.search_memory import ChunkHeads, SearchMemory
-
+def _one_project_store(tmp_path: Path) -> tuple[Store, list[int]]:
+    """A store holding one ingested project, and its chunk ids."""
     store = Store(tmp_path / "kb.sqlite")
     folder = tmp_path / "in"
     write_project(folder, "a.md", "Sprachcafé", approach="Wir treffen uns im Sprachcafé.")
     ingest_paths(store, [folder], 1 << 20)
+    return store, [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
+
+
+def test_chunk_heads_are_kept_per_store_state_and_within_their_bytes(tmp_path: Path) -> None:
+    from kb.catalog import Catalog
+    from kb.search_memory import ChunkHeads, SearchMemory
+
+    store, ids = _one_project_store(tmp_path)
     memory = SearchMemory()
-    ids = [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
     first = memory.chunk_heads(store, store.generation(), ids)
     assert first == Catalog(store.db).chunk_heads(ids)
     reads: list[list[int]] = []
@@ -234,6 +239,7 @@ def test_chunk_heads_are_kept_per_store_state_and_within_their_bytes(tmp_path: P
         assert len(reads) == 1  # the comparison's own read: the memory read nothing
     finally:
         Catalog.chunk_heads = real
+    folder = tmp_path / "in"
     write_project(folder, "a.md", "Sprachcafé", approach="Neu: das Sprachcafé am Abend.")  # re-chunked
     ingest_paths(store, [folder], 1 << 20)
     now = [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
@@ -432,12 +438,8 @@ def test_shown_passages_are_read_once_per_store_state(tmp_path: Path, monkeypatc
     from kb.catalog import Catalog
     from kb.search_memory import SearchMemory
 
-    store = Store(tmp_path / "kb.sqlite")
-    folder = tmp_path / "in"
-    write_project(folder, "a.md", "Sprachcafé", approach="Wir treffen uns im Sprachcafé.")
-    ingest_paths(store, [folder], 1 << 20)
+    store, ids = _one_project_store(tmp_path)
     memory = SearchMemory()
-    ids = [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
     expected = Catalog(store.db).chunk_bodies(ids)
     assert memory.chunk_bodies(store, store.generation(), ids[:1]) == {ids[0]: expected[ids[0]]}
     reads: list[list[int]] = []
@@ -448,6 +450,7 @@ def test_shown_passages_are_read_once_per_store_state(tmp_path: Path, monkeypatc
     assert memory.chunk_bodies(store, store.generation(), ids) == expected
     assert reads == [ids[1:]]  # only the passages not read before
     assert memory.chunk_bodies(store, store.generation(), ids) == expected and len(reads) == 1
+    folder = tmp_path / "in"
     write_project(folder, "a.md", "Sprachcafé", approach="Neu: das Sprachcafé am Abend.")
     ingest_paths(store, [folder], 1 << 20)
     now = [row[0] for row in store.conn.execute("SELECT id FROM chunks")]
