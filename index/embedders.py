@@ -21,6 +21,7 @@ part of a long text to be findable should chunk it before embedding.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -230,7 +231,9 @@ class SentenceTransformerEmbedder:
         if location.is_dir():
             name_or_path = str(location.resolve())
         self.model_id = f"st:{name_or_path}"
-        is_e5 = "e5" in name_or_path.lower()
+        # An e5 model by its own name ("multilingual-e5-small"), never by the folder it lies in: a
+        # checkout named "ci-clone5" made MiniLM an e5 model and gave it e5's prefixes.
+        is_e5 = re.search(r"(?<![a-z0-9])e5(?![a-z0-9])", Path(name_or_path).name.lower()) is not None
         self.query_prefix = query_prefix if query_prefix is not None else ("query: " if is_e5 else "")
         self.passage_prefix = passage_prefix if passage_prefix is not None else ("passage: " if is_e5 else "")
         self.batch_size = batch_size

