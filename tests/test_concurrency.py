@@ -6,6 +6,7 @@ the store was in, the state its manifest names.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from index import VectorIndex, read_manifest
-from kb import KnowledgeBase, Settings
+from kb import KnowledgeBase
 from kb.catalog import Catalog, chunk_fingerprint
 from kb.filters import Filters
 from kb.store import Store
@@ -291,29 +292,44 @@ FIRST_QUERIES = [
 ]
 
 
+# Run in a child process: if the deadlock came back, its hung pool threads would keep a test
+# process from exiting (the pool joins them at exit) until CI's time limit; a child is killed.
+FIRST_SEARCHES_CHILD = """
+import json, sys, threading
+from pathlib import Path
+from kb import KnowledgeBase, Settings
+data, queries = Path(sys.argv[1]), json.loads(sys.argv[2])
+fresh = KnowledgeBase(Settings.from_env({}, data_dir=data), threads=1)
+answered = []
+searches = [threading.Thread(target=lambda q=q: answered.append(len(fresh.search(q, k=10))))
+            for q in queries]
+for search in searches:
+    search.start()
+for search in searches:
+    search.join()
+print(json.dumps(answered))
+fresh.close()
+"""
+
+
 def test_concurrent_first_searches_of_a_fresh_process_all_answer(kb: KnowledgeBase, tmp_path: Path):
     """A worker of `kb serve --workers 2` gets its first searches all at once. A searching thread
     that waited for a token count on the worker thread while holding the model deadlocked with the
     keyword halves queued before that count (they wait for the index, whose first sync needs the
     model): every search of the process hung (bench/hardening.py: 8-12 time-outs)."""
+    queries = FIRST_QUERIES * 2
     for attempt in range(3):
         data = tmp_path / f"fresh-{attempt}"
         data.mkdir()
         with sqlite3.connect(kb.settings.db_path) as original, sqlite3.connect(data / "kb.sqlite") as copy:
             original.backup(copy)
-        fresh = KnowledgeBase(Settings.from_env({}, data_dir=data), threads=1)
-        answered: list[int] = []
-        searches = [
-            threading.Thread(
-                target=lambda q=q, kb=fresh, out=answered: out.append(len(kb.search(q, k=10))), daemon=True
-            )
-            for q in FIRST_QUERIES * 2
-        ]
-        for search in searches:
-            search.start()
-        deadline = time.monotonic() + 300  # a hang guard: together they take about a second
-        for search in searches:
-            search.join(timeout=max(0.0, deadline - time.monotonic()))
-        assert not any(s.is_alive() for s in searches), f"searches hung (attempt {attempt})"
-        assert len(answered) == len(searches)
-        fresh.close()
+        try:
+            child = subprocess.run(
+                [sys.executable, "-c", FIRST_SEARCHES_CHILD, str(data), json.dumps(queries)],
+                cwd=ROOT, capture_output=True, text=True, timeout=300,  # a hang guard: it takes seconds
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the first searches of a fresh process hung (attempt {attempt})")
+        assert child.returncode == 0, child.stderr[-2000:]
+        answered = json.loads(child.stdout.splitlines()[-1])
+        assert len(answered) == len(queries) and all(n > 0 for n in answered), answered
