@@ -199,10 +199,12 @@ class VectorIndex:
             self._changed()
 
     def search(
-        self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
+        self, query: np.ndarray, k: int, allowed_ids: np.ndarray | None = None, *, unit: bool = False
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, ids) of the k nearest vectors, best first; only ``allowed_ids`` if given."""
-        query = self._checked_vectors(query, expected_rows=1)
+        """(scores, ids) of the k nearest vectors, best first; only ``allowed_ids`` if given.
+        unit: the caller vouches that the query has norm 1 (a model's checked output), so it is
+        taken as it is instead of normalised."""
+        query = self._checked_query(query) if unit else self._checked_vectors(query, expected_rows=1)
         with self._lock:
             if allowed_ids is None:
                 allowed_rows = None
@@ -365,6 +367,12 @@ class VectorIndex:
         if not np.all(np.isfinite(norms)) or np.any(norms == 0):
             raise VectorIndexError("vectors must be finite and non-zero")
         return np.ascontiguousarray(vectors / norms, dtype=np.float32)
+
+    def _checked_query(self, query: np.ndarray) -> np.ndarray:
+        query = np.asarray(query, dtype=np.float32).reshape(1, -1)
+        if query.shape[1] != self.dim:
+            raise VectorIndexError(f"expected vectors of shape (1, {self.dim}), got {query.shape}")
+        return query
 
     def save(self, directory: Path, fingerprint: str) -> None:
         """Write the index atomically into ``directory`` (see index/index_files.py)."""

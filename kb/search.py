@@ -168,7 +168,10 @@ class _Ranking:
             return None
         assert self._vector is not None, "the first ranking embeds the topic"
         chunk_rows = found.rows
-        scores, ids = self.index.search(self._vector, candidate_depth(k), allowed_ids=found.allowed)
+        # The model's vector and the moved one have norm 1 (index.embedders): not normalised again.
+        scores, ids = self.index.search(
+            self._vector, candidate_depth(k), allowed_ids=found.allowed, unit=True
+        )
         dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
         missing = [c for c, _ in dense_chunks if c not in chunk_rows]
         chunk_rows.update(self.memory.chunk_heads(self.store, self.generation, missing))
@@ -210,7 +213,7 @@ class _Ranking:
         vector = moved_query(
             self._vector, self.memory.feedback_passages(self.store, self.generation, model_id, top)
         )
-        scores, ids = self.index.search(vector, candidate_depth(k), allowed_ids=allowed)
+        scores, ids = self.index.search(vector, candidate_depth(k), allowed_ids=allowed, unit=True)
         chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
         rows.update(
             self.memory.chunk_heads(self.store, self.generation, [c for c, _ in chunks if c not in rows])

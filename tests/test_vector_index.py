@@ -239,6 +239,7 @@ def test_auto_kind_follows_the_expected_size(expected_size, kind):
         (lambda index, v: index.add(np.array([1.5]), v[:1]), "integers"),
         (lambda index, v: index.add(np.array([1]), np.zeros((1, DIM))), "non-zero"),
         (lambda index, v: index.search(np.ones(DIM + 1), 3), "shape"),
+        (lambda index, v: index.search(np.ones(DIM + 1), 3, unit=True), "shape"),
         (lambda index, v: VectorIndex.create(DIM, "m", kind="ivf-pq"), "unknown index kind"),
     ],
 )
@@ -400,3 +401,19 @@ def test_search_threads_apply_only_during_the_search(ids, vectors, search_thread
         assert faiss.omp_get_max_threads() == 3  # and put back afterwards
     finally:
         faiss.omp_set_num_threads(original)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_unit_query_vouched_for_finds_what_a_normalised_one_finds(kind, ids, vectors):
+    index = VectorIndex.create(DIM, "m", kind=kind)
+    index.add(ids, vectors)
+    query = unit_rows((vectors[3] + 0.5 * vectors[7])[None])[0]
+    allowed = np.sort(ids[::3])
+    for filter_ids in (None, allowed):
+        scores, found = index.search(query, 10, allowed_ids=filter_ids, unit=True)
+        expected_scores, expected = index.search(query, 10, allowed_ids=filter_ids)
+        assert found.tolist() == expected.tolist()
+        np.testing.assert_allclose(scores, expected_scores, atol=1e-6)
+    # not normalised: a longer query gets scores scaled with it (so only unit vectors are vouched for)
+    doubled, _ = index.search(2 * query, 1, unit=True)
+    assert doubled[0] == pytest.approx(2 * index.search(query, 1)[0][0], abs=1e-5)
