@@ -24,7 +24,7 @@ from webui import (
     search_views,
     security,
 )
-from webui.long_query_shedding import LongQueryShedder
+from webui.long_query_shedding import SHEDDER_EXTENSION, LongQueryShedder
 from webui.request_parsing import KB_EXTENSION, page_address
 
 # Room for the multipart framing around a file of the largest allowed size, so that a file
@@ -85,5 +85,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    app.wsgi_app = LongQueryShedder(app.wsgi_app, knowledge_base, lambda: errors.busy_answers(app))
+    app.wsgi_app = shedder = LongQueryShedder(app.wsgi_app, knowledge_base, lambda: errors.busy_answers(app))
+    app.extensions[SHEDDER_EXTENSION] = shedder  # the server's network loop refuses with it too
     return app

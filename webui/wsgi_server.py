@@ -1,5 +1,6 @@
 """The production WSGI server (waitress) configured for this app: bodies bounded while they are
-received, and the security headers on waitress's own answers too.
+received, the security headers on waitress's own answers too, and surely long queries held back
+in the network loop while their path is full (webui/long_request_tarpit.py).
 
 Waitress answers some requests itself, before the app sees them: a malformed request (400),
 headers too large (431), a body over the limit (413), an unknown transfer coding (501), and a
@@ -12,10 +13,11 @@ import socket
 from typing import Any
 
 from flask import Flask
-from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
+from webui.long_query_shedding import SHEDDER_EXTENSION
+from webui.long_request_tarpit import LongRequestTarpit, TarpitChannel
 from webui.security import SECURITY_HEADERS
 
 SERVER_IDENT = "praxisfinder"
@@ -27,7 +29,7 @@ class _HeadedErrorTask(ErrorTask):
         super().execute()
 
 
-class _HeadedChannel(HTTPChannel):
+class _HeadedChannel(TarpitChannel):
     error_task_class = _HeadedErrorTask
 
 
@@ -53,8 +55,12 @@ def make_server(
         max_request_body_size=max_body_bytes(app),
         **where,
     )
+    shedder = app.extensions.get(SHEDDER_EXTENSION)
+    # Held connections count towards waitress's connection limit: half of it stays for everyone else.
+    tarpit = LongRequestTarpit(shedder, SERVER_IDENT, server.adj.connection_limit // 2) if shedder else None
     # One listening server, or several (a host name with an IPv4 and an IPv6 address) in its map.
     for listener in [server, *getattr(server, "map", {}).values()]:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = _HeadedChannel
+            listener.long_request_tarpit = tarpit  # one count for all: they share one network loop
     return server
