@@ -18,7 +18,7 @@ from kb.places import towns_lifted, without_places
 from kb.relevance import CLOSE_LEVELS, Background, CounterPassages, Judgement, judge_projects, judged_model
 from kb.search_memory import ProjectDetails, SearchMemory, project_details
 from kb.search_results import SECTION_LABELS, PlaceOffer, SearchHit, SearchOutcome
-from kb.snippets import make_snippet, query_analysis
+from kb.snippets import make_snippet, query_analysis, spaced_text
 from kb.store import Store
 from kb.text_analysis import query_terms
 
@@ -307,12 +307,13 @@ def _hits(
     details: dict[str, ProjectDetails] | None = None,
     bodies: dict[int, str] | None = None,
 ) -> list[SearchHit]:
-    """details, bodies: what the results show of each project and the text of its best chunk, if
-    read already (SearchMemory.details, SearchMemory.chunk_bodies)."""
+    """details, bodies: what the results show of each project and the text of its best chunk
+    (spaced_text), if read already (SearchMemory.details, SearchMemory.chunk_bodies)."""
     ids = [project_id for project_id, _ in ranked]
     details = project_details(catalog, ids) if details is None else details
     if bodies is None:
-        bodies = catalog.chunk_bodies([best_chunk[p] for p in ids if p in best_chunk])
+        read = catalog.chunk_bodies([best_chunk[p] for p in ids if p in best_chunk])
+        bodies = {chunk_id: spaced_text(body) for chunk_id, body in read.items()}
     hits = []
     for project_id, score in ranked:
         if project_id not in details:
@@ -322,7 +323,8 @@ def _hits(
         chunk = chunk_rows.get(chunk_id)
         kind = chunk["kind"] if chunk else "profile"
         # The profile passage only lists names: the card shows the project's summary instead.
-        body = bodies.get(chunk_id, "") if chunk and kind != "profile" else (card["summary"] or "")
+        shows_chunk = chunk is not None and kind != "profile"
+        body = bodies.get(chunk_id, "") if shows_chunk else (card["summary"] or "")
         judgement = (judged or {}).get(project_id)
         hits.append(
             SearchHit(
@@ -334,7 +336,7 @@ def _hits(
                 town=card["town"],
                 target_groups=card["target_groups"],
                 groups=card["groups"],
-                snippet=make_snippet(body, query or ""),
+                snippet=make_snippet(body, query or "", spaced=shows_chunk),
                 matched_section=SECTION_LABELS.get(kind, chunk["heading"] if chunk else kind),
                 matched_kind=kind,
                 source=card["source_name"],

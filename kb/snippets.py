@@ -22,6 +22,8 @@ ELLIPSIS = "…"
 PASSAGE_CACHE_ENTRIES = 2048
 PASSAGE_CACHE_MAX_CHARS = 2000
 WORD_TERMS_BYTES = 4 * 1024 * 1024  # a word with its terms: ~300 bytes, so ~14,000 words
+# A query with more needles keeps them all: leaving out those that hold another compares each pair.
+MINIMISED_NEEDLES = 64
 LEAD = 0.2  # share of the window shown before its first match, so a match has some context
 
 
@@ -32,13 +34,19 @@ class Match:
     term: str  # the query term the word answers, so several words answering one term count once
 
 
-def make_snippet(text: str, query: str, width: int = 240) -> str:
-    """The best window of about `width` characters for the query, HTML-escaped, matches in <mark>."""
-    text = " ".join(text.split())
+def make_snippet(text: str, query: str, width: int = 240, spaced: bool = False) -> str:
+    """The best window of about `width` characters for the query, HTML-escaped, matches in <mark>.
+    spaced: the text's whitespace is single spaces already (spaced_text: kept so by the search)."""
+    text = text if spaced else spaced_text(text)
     matches = find_matches(text, query)
     start, end = best_window(text, matches, width)
     marked = mark(text, [m for m in matches if start <= m.start and m.end <= end], start, end)
     return (ELLIPSIS if start > 0 else "") + marked + (ELLIPSIS if end < len(text) else "")
+
+
+def spaced_text(text: str) -> str:
+    """The text with every run of whitespace one space, as snippets show it."""
+    return " ".join(text.split())
 
 
 @byte_bounded_cache(2 * 1024 * 1024)
@@ -58,13 +66,22 @@ class QueryAnalysis:
     # feminine form's stem ("lotse" for "lotsinnen") a prefix up to a final "e"; so a word holding
     # none of these strings is settled without stemming it or its parts.
     needles: re.Pattern[str] | None
-    needle_list: tuple[str, ...] = ()  # the same strings, one by one
+    needle_list: tuple[str, ...] = ()  # the fewest of them that find the same words, one by one
 
 
 def _needles(terms: frozenset[str]) -> tuple[str, ...]:
+    """The needles, leaving out each that holds another: a candidate holding "sprachkur" holds
+    "kur", so it is found without the longer one (the same words; a query's 22 needles were 7-12,
+    each one a scan of every snippet's passage)."""
     needles = {term[:-1] if term.endswith("e") else term for term in terms}
     needles.discard("")
-    return tuple(sorted(needles))
+    if len(needles) > MINIMISED_NEEDLES:
+        return tuple(sorted(needles))
+    kept: list[str] = []
+    for needle in sorted(needles, key=len):
+        if not any(shorter in needle for shorter in kept):
+            kept.append(needle)
+    return tuple(sorted(kept))
 
 
 def _needle_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:

@@ -149,3 +149,29 @@ def test_fast_matching_finds_what_word_by_word_matching_finds(words: list[str], 
     text, question = " ".join(words), " ".join(query)
     fast = [(m.start, m.end, m.term) for m in find_matches(text, question)]
     assert fast == exhaustive_matches(text, question)
+
+
+def test_a_needle_holding_another_is_left_out_and_the_same_words_are_found() -> None:
+    from kb.snippets import _needles, find_matches, query_analysis
+
+    wanted = query_analysis("Sprachkurs für Mütter mit Kinderbetreuung")
+    every = {term[:-1] if term.endswith("e") else term for term in wanted.terms | wanted.parts}
+    assert set(wanted.needle_list) < every
+    assert "sprachkur" not in wanted.needle_list and "kur" in wanted.needle_list
+    for needle in every:  # each one left out holds one kept
+        assert any(kept in needle for kept in wanted.needle_list)
+    text = "Ein Sprachkurs: Kurse für Mütter, die Kinder werden betreut (Kinderbetreuung im Haus)."
+    query = "Sprachkurs für Mütter mit Kinderbetreuung"
+    found = [(m.start, m.end, m.term) for m in find_matches(text, query)]
+    assert found == exhaustive_matches(text, query)
+    assert {"sprachkur", "mutt", "kinderbetreu"} <= {term for _, _, term in found}
+    many = frozenset(f"w{number:03d}" for number in range(100))  # past the bound: all kept
+    assert len(_needles(many)) == 100
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=400), st.sampled_from(VOCABULARY), st.integers(20, 300))
+def test_a_text_spaced_beforehand_gives_the_same_snippet(text: str, query: str, width: int) -> None:
+    from kb.snippets import spaced_text
+
+    assert make_snippet(spaced_text(text), query, width, spaced=True) == make_snippet(text, query, width)
