@@ -123,3 +123,20 @@ def test_the_sentence_transformers_path_gets_the_floor_too(tmp_path: Path, monke
         assert "kaffee-kuchen-konjunktiv" in [hit.id for hit in asked.hits[:3]]
     finally:
         kb.close()
+
+
+def test_the_background_is_numpys_mean_of_the_top_three_and_standard_deviation_bit_for_bit():
+    import numpy as np
+
+    from kb.relevance import COUNTER_PASSAGES, CounterPassages
+
+    rng = np.random.default_rng(7)
+    counter = rng.standard_normal((len(COUNTER_PASSAGES), 48)).astype(np.float32)
+    counter /= np.linalg.norm(counter, axis=1, keepdims=True)
+    passages = CounterPassages()
+    for query in rng.standard_normal((300, 48)).astype(np.float32):
+        query /= np.linalg.norm(query)
+        background = passages.background("m", lambda texts: counter, query)
+        scores = counter @ query
+        assert background.level == float(np.mean(np.sort(scores)[::-1][:3]))
+        assert background.spread == float(np.std(scores))
