@@ -33,8 +33,11 @@ def moved_query(query: np.ndarray, passages: list[np.ndarray], weight: float | N
     if not passages or weight <= 0:
         return query
     shape = np.shape(query)
-    moved = np.asarray(query, dtype=np.float32).reshape(-1) + weight * np.mean(np.stack(passages), axis=0)
-    norm = float(np.linalg.norm(moved))
+    # np.mean(axis=0) and np.linalg.norm by their own float32 steps, without their Python layers
+    # (this runs on every search right after the model call); the same values bit for bit.
+    mean = np.add.reduce(np.stack(passages), axis=0) / len(passages)
+    moved = np.asarray(query, dtype=np.float32).reshape(-1) + weight * mean
+    norm = float(np.sqrt(moved.dot(moved)))
     return (moved / norm).astype(np.float32).reshape(shape) if norm > 0 else query
 
 

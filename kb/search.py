@@ -18,7 +18,7 @@ from kb.places import towns_lifted, without_places
 from kb.relevance import CLOSE_LEVELS, Background, CounterPassages, Judgement, judge_projects, judged_model
 from kb.search_memory import ProjectDetails, SearchMemory, project_details
 from kb.search_results import SECTION_LABELS, PlaceOffer, SearchHit, SearchOutcome
-from kb.snippets import make_snippet, query_analysis, spaced_text
+from kb.snippets import make_snippet, query_analysis, snippet_analysis, spaced_text
 from kb.store import Store
 from kb.text_analysis import query_terms
 
@@ -314,6 +314,7 @@ def _hits(
     if bodies is None:
         read = catalog.chunk_bodies([best_chunk[p] for p in ids if p in best_chunk])
         bodies = {chunk_id: spaced_text(body) for chunk_id, body in read.items()}
+    wanted = snippet_analysis(query or "")
     hits = []
     for project_id, score in ranked:
         if project_id not in details:
@@ -336,7 +337,7 @@ def _hits(
                 town=card["town"],
                 target_groups=card["target_groups"],
                 groups=card["groups"],
-                snippet=make_snippet(body, query or "", spaced=shows_chunk),
+                snippet=make_snippet(body, query or "", spaced=shows_chunk, wanted=wanted),
                 matched_section=SECTION_LABELS.get(kind, chunk["heading"] if chunk else kind),
                 matched_kind=kind,
                 source=card["source_name"],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -34,11 +33,14 @@ class Match:
     term: str  # the query term the word answers, so several words answering one term count once
 
 
-def make_snippet(text: str, query: str, width: int = 240, spaced: bool = False) -> str:
+def make_snippet(
+    text: str, query: str, width: int = 240, spaced: bool = False, wanted: QueryAnalysis | None = None
+) -> str:
     """The best window of about `width` characters for the query, HTML-escaped, matches in <mark>.
-    spaced: the text's whitespace is single spaces already (spaced_text: kept so by the search)."""
+    spaced: the text's whitespace is single spaces already (spaced_text: kept so by the search);
+    wanted: the query's analysis (snippet_analysis), where the caller has it."""
     text = text if spaced else spaced_text(text)
-    matches = find_matches(text, query)
+    matches = find_matches(text, query, wanted)
     start, end = best_window(text, matches, width)
     marked = mark(text, [m for m in matches if start <= m.start and m.end <= end], start, end)
     return (ELLIPSIS if start > 0 else "") + marked + (ELLIPSIS if end < len(text) else "")
@@ -47,6 +49,11 @@ def make_snippet(text: str, query: str, width: int = 240, spaced: bool = False) 
 def spaced_text(text: str) -> str:
     """The text with every run of whitespace one space, as snippets show it."""
     return " ".join(text.split())
+
+
+def snippet_analysis(query: str) -> QueryAnalysis:
+    """What make_snippet reads of the query, for a caller making several snippets of it."""
+    return query_analysis(bounded_query(query))
 
 
 @byte_bounded_cache(2 * 1024 * 1024)
@@ -102,10 +109,6 @@ class PassageWords:
     starts: tuple[int, ...]  # where each candidate starts in `folded`
     owners: tuple[int, ...]  # for each candidate in `folded`, the index of its word
 
-    def word_at(self, offset: int) -> int:
-        """The index of the word whose candidate holds this offset of `folded`."""
-        return self.owners[bisect_right(self.starts, offset) - 1]
-
 
 def passage_words(text: str) -> PassageWords:
     """The passage's words; remembered for passages of ordinary length, which recur across searches."""
@@ -135,13 +138,14 @@ def _read_words(text: str) -> PassageWords:
 _cached_words = lru_cache(maxsize=PASSAGE_CACHE_ENTRIES)(_read_words)
 
 
-def find_matches(text: str, query: str) -> list[Match]:
-    """The words of the text that the query's keyword search would match, in text order."""
-    wanted = query_analysis(bounded_query(query))
+def find_matches(text: str, query: str, wanted: QueryAnalysis | None = None) -> list[Match]:
+    """The words of the text that the query's keyword search would match, in text order.
+    wanted: the query's analysis, where the caller has it (a search's ten snippets share one)."""
+    wanted = wanted or query_analysis(bounded_query(query))
     if not wanted.terms or wanted.needles is None:
         return []
     words = passage_words(text)
-    hopeful = sorted({words.word_at(start) for start in _needle_starts(words.folded, wanted.needle_list)})
+    hopeful = _hopeful_words(words, wanted.needle_list)
     matches = []
     for index in hopeful:
         term = _matching_term(words.candidates[index], wanted)
@@ -151,15 +155,18 @@ def find_matches(text: str, query: str) -> list[Match]:
     return matches
 
 
-def _needle_starts(folded: str, needles: tuple[str, ...]) -> Iterator[int]:
-    """Where any needle occurs in the folded candidates: str.find per needle runs at C speed, where
-    one regex alternating between twenty needles took most of a snippet's time. Candidates hold no
+def _hopeful_words(words: PassageWords, needles: tuple[str, ...]) -> list[int]:
+    """The words holding a needle, in text order: str.find per needle runs at C speed, where one
+    regex alternating between twenty needles took most of a snippet's time. Candidates hold no
     spaces, so the words hit are those a regex search would hit."""
+    folded, starts, owners = words.folded, words.starts, words.owners
+    found = set()
     for needle in needles:
         start = folded.find(needle)
         while start >= 0:
-            yield start
+            found.add(owners[bisect_right(starts, start) - 1])
             start = folded.find(needle, start + 1)
+    return sorted(found)
 
 
 def _matching_term(candidates: tuple[str, ...], wanted: QueryAnalysis) -> str | None:

@@ -28,6 +28,18 @@ def test_the_query_moves_a_little_towards_the_passages_and_stays_a_unit_vector()
     assert FEEDBACK_WEIGHT < 0.5
 
 
+def test_the_moved_query_is_numpys_mean_and_norm_bit_for_bit():
+    rng = np.random.default_rng(3)
+    for count in (1, 2, 3):
+        for _ in range(100):
+            query = rng.standard_normal(384).astype(np.float32)
+            query /= np.linalg.norm(query)
+            passages = list(rng.standard_normal((count, 384)).astype(np.float32))
+            plain = query + FEEDBACK_WEIGHT * np.mean(np.stack(passages), axis=0)
+            expected = (plain / float(np.linalg.norm(plain))).astype(np.float32)
+            assert np.array_equal(moved_query(query, passages), expected)
+
+
 def test_without_passages_or_weight_the_query_is_unchanged():
     query = unit(0.3, 0.4, 0.5).reshape(1, -1)
     assert moved_query(query, []) is query
