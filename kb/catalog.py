@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -49,6 +50,14 @@ def _decode(row: dict) -> dict:
         if key in row:
             row[key] = json.loads(row[key] or empty)
     return row
+
+
+class ChunkHead(NamedTuple):
+    """What ranking reads of a chunk; immutable, so a kept one is handed to every search as it is."""
+
+    project_id: str
+    kind: str
+    heading: str | None
 
 
 class Catalog:
@@ -226,12 +235,11 @@ class Catalog:
         sql = "SELECT id, project_id, kind, heading, body, text, text_hash FROM chunks WHERE id IN ({marks})"
         return {row["id"]: row for row in _rows_for(self.db, sql, [int(i) for i in chunk_ids], as_dicts=True)}
 
-    def chunk_heads(self, chunk_ids: list[int]) -> dict[int, dict]:
-        """What ranking needs of each chunk ({"project_id", "kind", "heading"}); no texts: a search
-        ranks ~200 chunks and shows ten."""
+    def chunk_heads(self, chunk_ids: list[int]) -> dict[int, ChunkHead]:
+        """What ranking needs of each chunk; no texts: a search ranks ~200 chunks and shows ten."""
         sql = "SELECT id, project_id, kind, heading FROM chunks WHERE id IN ({marks})"
         return {
-            chunk_id: {"project_id": project_id, "kind": kind, "heading": heading}
+            chunk_id: ChunkHead(project_id, kind, heading)
             for chunk_id, project_id, kind, heading in _rows_for(self.db, sql, [int(i) for i in chunk_ids])
         }
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kb.catalog import Catalog
+from kb.catalog import Catalog, ChunkHead
 from kb.feedback import FEEDBACK_PROJECTS, moved_query
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
@@ -87,7 +87,7 @@ class _Ranked:
     fused: list[tuple[str, float]]  # projects, best first
     judged: dict[str, Judgement]
     best: dict[str, int]  # per project the chunk to show
-    rows: dict[int, dict]
+    rows: dict[int, ChunkHead]
 
 
 @dataclass
@@ -96,7 +96,7 @@ class _Candidates:
 
     allowed: np.ndarray | None  # chunk ids passing the filters (None: no filter)
     keyword: list[tuple[int, float]]  # (chunk id, score), best first
-    rows: dict[int, dict]
+    rows: dict[int, ChunkHead]
     projects: list[tuple[str, float]]  # the keyword scores pooled per project, best first
     best: dict[str, int]  # per project its best keyword chunk
 
@@ -249,19 +249,19 @@ class _Ranking:
         )
 
 
-def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, dict]) -> dict[str, int]:
+def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, ChunkHead]) -> dict[str, int]:
     """Per project its best-matching section passage: the profile passage (title, Träger, town,
     partners) is never shown as the reason, it only repeats names."""
     found: dict[str, int] = {}
     for chunk_id, _ in chunks:  # dense passages first, best first; then keyword ones
         row = rows.get(chunk_id)
-        if row is not None and row["kind"] != "profile":
-            found.setdefault(row["project_id"], chunk_id)
+        if row is not None and row.kind != "profile":
+            found.setdefault(row.project_id, chunk_id)
     return found
 
 
 def _best_per_project(
-    chunks: list[tuple[int, float]], rows: dict[int, dict]
+    chunks: list[tuple[int, float]], rows: dict[int, ChunkHead]
 ) -> tuple[list[tuple[str, float]], dict[str, int]]:
     """Project scores from chunk scores (best first): the best chunk, plus half the best chunk of
     another section.
@@ -281,12 +281,12 @@ def _best_per_project(
         row = rows.get(chunk_id)
         if row is None:
             continue
-        project_id = row["project_id"]
+        project_id = row.project_id
         seen = first.get(project_id)
         if seen is None:
-            first[project_id] = (score, row["kind"], row["heading"])
+            first[project_id] = (score, row.kind, row.heading)
             best_chunk[project_id] = chunk_id
-        elif project_id not in second and (seen[1] != row["kind"] or seen[2] != row["heading"]):
+        elif project_id not in second and (seen[1] != row.kind or seen[2] != row.heading):
             second[project_id] = score
     floor = min((score for _, score in chunks), default=0.0)  # stands in for a second part not retrieved
     ranked = [
@@ -301,7 +301,7 @@ def _hits(
     catalog: Catalog,
     ranked: list[tuple[str, float]],
     best_chunk: dict[str, int],
-    chunk_rows: dict[int, dict],
+    chunk_rows: dict[int, ChunkHead],
     query: str | None,
     judged: dict[str, Judgement] | None = None,
     details: dict[str, ProjectDetails] | None = None,
@@ -322,7 +322,7 @@ def _hits(
         card = details[project_id].card()
         chunk_id = best_chunk.get(project_id, -1)
         chunk = chunk_rows.get(chunk_id)
-        kind = chunk["kind"] if chunk else "profile"
+        kind = chunk.kind if chunk else "profile"
         # The profile passage only lists names: the card shows the project's summary instead.
         shows_chunk = chunk is not None and kind != "profile"
         body = bodies.get(chunk_id, "") if shows_chunk else (card["summary"] or "")
@@ -338,7 +338,7 @@ def _hits(
                 target_groups=card["target_groups"],
                 groups=card["groups"],
                 snippet=make_snippet(body, query or "", spaced=shows_chunk, wanted=wanted),
-                matched_section=SECTION_LABELS.get(kind, chunk["heading"] if chunk else kind),
+                matched_section=SECTION_LABELS.get(kind, chunk.heading if chunk else kind),
                 matched_kind=kind,
                 source=card["source_name"],
                 source_kind=card["source_kind"],

@@ -13,7 +13,7 @@ from typing import TypeVar
 import numpy as np
 
 from kb.bounded_cache import ByteBoundedCache, approximate_size
-from kb.catalog import Catalog
+from kb.catalog import Catalog, ChunkHead
 from kb.feedback import feedback_passages
 from kb.filters import Filters
 from kb.places import PlaceFinder, PlaceMention
@@ -133,7 +133,7 @@ class SearchMemory:
         a snippet then starts from the kept text instead of respacing it (6 µs each)."""
         return _remembered(self._bodies, (store.path, generation), chunk_ids, partial(_spaced_bodies, store))
 
-    def chunk_heads(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, dict]:
+    def chunk_heads(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, ChunkHead]:
         """Catalog.chunk_heads, remembered per store state."""
         return self._heads.rows(store, generation, chunk_ids)
 
@@ -168,52 +168,52 @@ class SearchMemory:
 
 class ChunkHeads:
     """What ranking reads of each chunk, kept for one store state until max_bytes are held (the
-    chunks beyond are read from the store each time). Kept as tuples of shared strings (~150 bytes
-    a chunk: a 100k collection fits in 16 MB); each call gets fresh rows."""
+    chunks beyond are read from the store each time). Kept as ChunkHead tuples of shared strings
+    (~150 bytes a chunk: a 100k collection fits in 16 MB), handed out as they are (immutable): a
+    fresh dict per chunk and call cost a search ~300 of them."""
 
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self._state: tuple[str, int] | None = None
-        self._rows: dict[int, tuple[str, str, str | None]] = {}
+        self._rows: dict[int, ChunkHead] = {}
         self._strings: dict[str, str] = {}  # one copy of each project id, kind and heading
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def rows(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, dict]:
+    def rows(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, ChunkHead]:
         kept = self._kept(store, generation)
-        found: dict[int, dict] = {}
+        found: dict[int, ChunkHead] = {}
         missing = []
         for chunk_id in chunk_ids:
             row = kept.get(chunk_id)
             if row is None:
                 missing.append(chunk_id)
             else:
-                found[chunk_id] = {"project_id": row[0], "kind": row[1], "heading": row[2]}
+                found[chunk_id] = row
         if missing:
             read = Catalog(store.db).chunk_heads(missing)
             self._keep(store, generation, read)
             found.update(read)
         return found
 
-    def _kept(self, store: Store, generation: int) -> dict[int, tuple[str, str, str | None]]:
+    def _kept(self, store: Store, generation: int) -> dict[int, ChunkHead]:
         with self._lock:
             if self._state != (store.path, generation):
                 self._state, self._rows, self._strings, self._bytes = (store.path, generation), {}, {}, 0
             return self._rows
 
-    def _keep(self, store: Store, generation: int, rows: dict[int, dict]) -> None:
+    def _keep(self, store: Store, generation: int, rows: dict[int, ChunkHead]) -> None:
         with self._lock:
             if self._state != (store.path, generation):
                 return
             strings = self._strings
             for chunk_id, row in rows.items():
-                values = (row["project_id"], row["kind"], row["heading"])
-                new = {value for value in values if value is not None and value not in strings}
+                new = {value for value in row if value is not None and value not in strings}
                 cost = CHUNK_HEAD_BYTES + sum(50 + len(value) for value in new)
                 if self._bytes + cost > self.max_bytes:
                     break
                 strings.update((value, value) for value in new)
-                self._rows[chunk_id] = tuple(None if v is None else strings[v] for v in values)
+                self._rows[chunk_id] = ChunkHead._make(None if v is None else strings[v] for v in row)
                 self._bytes += cost
 
 

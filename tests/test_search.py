@@ -207,17 +207,18 @@ def test_passages_pool_to_projects_by_the_best_one_and_another_section_s():
     halves of one section count once; a project without another section gets half the lowest score
     retrieved; a passage without a row (removed since) is passed over. Order: by score, ties in
     the order first met."""
+    from kb.catalog import ChunkHead
     from kb.search import SECOND_CHUNK_WEIGHT, _best_per_project
 
     rows = {
-        1: {"project_id": "a", "kind": "approach", "heading": "Herangehensweise"},
-        2: {"project_id": "b", "kind": "approach", "heading": "Herangehensweise"},
-        3: {"project_id": "a", "kind": "approach", "heading": "Herangehensweise"},  # a's same section
-        4: {"project_id": "a", "kind": "value", "heading": "Mehrwert"},
-        5: {"project_id": "a", "kind": "value", "heading": None},  # another section again: not counted
-        6: {"project_id": "c", "kind": "approach", "heading": None},
-        7: {"project_id": "c", "kind": "approach", "heading": "Herangehensweise"},  # other heading
-        8: {"project_id": "d", "kind": "profile", "heading": None},
+        1: ChunkHead("a", "approach", "Herangehensweise"),
+        2: ChunkHead("b", "approach", "Herangehensweise"),
+        3: ChunkHead("a", "approach", "Herangehensweise"),  # a's same section
+        4: ChunkHead("a", "value", "Mehrwert"),
+        5: ChunkHead("a", "value", None),  # another section again: not counted
+        6: ChunkHead("c", "approach", None),
+        7: ChunkHead("c", "approach", "Herangehensweise"),  # other heading
+        8: ChunkHead("d", "profile", None),
     }
     chunks = [
         (1, 0.9),

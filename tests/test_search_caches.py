@@ -234,7 +234,8 @@ def test_chunk_heads_are_kept_per_store_state_and_within_their_bytes(tmp_path: P
     real = Catalog.chunk_heads
     Catalog.chunk_heads = lambda self, chunk_ids: reads.append(list(chunk_ids)) or real(self, chunk_ids)
     try:
-        first[ids[0]]["kind"] = "value"  # a caller's change stays with that caller
+        with pytest.raises(AttributeError):  # shared with every caller: nobody can change it
+            first[ids[0]].kind = "value"
         assert memory.chunk_heads(store, store.generation(), ids) == Catalog(store.db).chunk_heads(ids)
         assert len(reads) == 1  # the comparison's own read: the memory read nothing
     finally:
