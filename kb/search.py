@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -194,8 +195,10 @@ class _Ranking:
         )
         if towns:
             fused = towns_lifted(self.catalog, fused, judged, towns)[:k]
-        snippet_chunk = _snippet_chunks(dense_chunks + found.keyword, chunk_rows)
-        return _Ranked(fused, judged, {**keyword_best, **best_chunk, **snippet_chunk}, chunk_rows)
+        shown = _shown_chunks({pid for pid, _ in fused}, (dense_chunks, found.keyword), chunk_rows)
+        for fallback in (best_chunk, keyword_best):  # a project without a section passage retrieved
+            shown.update({pid: fallback[pid] for pid, _ in fused if pid not in shown and pid in fallback})
+        return _Ranked(fused, judged, shown, chunk_rows)
 
     def _with_feedback(
         self,
@@ -249,14 +252,21 @@ class _Ranking:
         )
 
 
-def _snippet_chunks(chunks: list[tuple[int, float]], rows: dict[int, ChunkHead]) -> dict[str, int]:
-    """Per project its best-matching section passage: the profile passage (title, Träger, town,
-    partners) is never shown as the reason, it only repeats names."""
+def _shown_chunks(
+    projects: set[str], chunk_lists: tuple[Iterable[tuple[int, float]], ...], rows: dict[int, ChunkHead]
+) -> dict[str, int]:
+    """Per project to show, its best-matching section passage, from the first list that has one
+    (dense passages first, best first; then keyword ones): the profile passage (title, Träger,
+    town, partners) is never shown as the reason, it only repeats names. Only the projects shown
+    are looked for, and the look stops once each has its passage."""
     found: dict[str, int] = {}
-    for chunk_id, _ in chunks:  # dense passages first, best first; then keyword ones
-        row = rows.get(chunk_id)
-        if row is not None and row.kind != "profile":
-            found.setdefault(row.project_id, chunk_id)
+    for chunks in chunk_lists:
+        for chunk_id, _ in chunks:
+            row = rows.get(chunk_id)
+            if row is not None and row.kind != "profile" and row.project_id in projects:
+                found.setdefault(row.project_id, chunk_id)
+                if len(found) == len(projects):
+                    return found
     return found
 
 

@@ -244,3 +244,30 @@ def test_passages_pool_to_projects_by_the_best_one_and_another_section_s():
     assert {pid: round(score, 9) for pid, score in ranked} == {p: round(s, 9) for p, s in expected.items()}
     assert best == {"a": 1, "b": 2, "c": 6, "d": 8}
     assert _best_per_project([], rows) == ([], {})
+
+
+def test_each_shown_project_gets_its_first_section_passage_dense_before_keyword():
+    import itertools
+
+    from kb.catalog import ChunkHead
+    from kb.search import _shown_chunks
+
+    rows = {
+        1: ChunkHead("a", "profile", None),  # never the reason shown
+        2: ChunkHead("a", "approach", "Herangehensweise"),
+        3: ChunkHead("b", "value", "Mehrwert"),
+        4: ChunkHead("c", "approach", None),  # not shown: not looked for
+        5: ChunkHead("b", "approach", None),
+        6: ChunkHead("d", "profile", None),
+        7: ChunkHead("d", "special", "Besonderheiten"),
+    }
+    dense, keyword = [(1, 0.9), (4, 0.85), (3, 0.8), (2, 0.7)], [(5, 3.0), (7, 2.0), (9, 1.0)]
+    assert _shown_chunks({"a", "b", "d"}, (dense, keyword), rows) == {"b": 3, "a": 2, "d": 7}
+    assert _shown_chunks({"d", "e"}, (dense, keyword), rows) == {"d": 7}  # e: none retrieved
+
+    def never_read():
+        raise AssertionError("read on after every shown project had its passage")
+        yield  # a generator
+
+    first = itertools.chain([(2, 0.7)], never_read())  # stops once each shown project has one
+    assert _shown_chunks({"a"}, (first, never_read()), rows) == {"a": 2}
