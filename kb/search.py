@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from operator import itemgetter
 
 import numpy as np
 
@@ -298,12 +299,12 @@ def _best_per_project(
             best_chunk[project_id] = chunk_id
         elif project_id not in second and (seen[1] != row.kind or seen[2] != row.heading):
             second[project_id] = score
-    floor = min((score for _, score in chunks), default=0.0)  # stands in for a second part not retrieved
+    floor = min(map(itemgetter(1), chunks), default=0.0)  # stands in for a second part not retrieved
     ranked = [
         (project_id, best + SECOND_CHUNK_WEIGHT * second.get(project_id, floor))
         for project_id, (best, _, _) in first.items()
     ]
-    ranked.sort(key=lambda pair: -pair[1])
+    ranked.sort(key=itemgetter(1), reverse=True)  # stable: equal scores keep the order met
     return ranked, best_chunk
 
 
@@ -329,7 +330,7 @@ def _hits(
     for project_id, score in ranked:
         if project_id not in details:
             continue
-        card = details[project_id].card()
+        card = details[project_id].shown()  # read-only: its lists are copied below
         chunk_id = best_chunk.get(project_id, -1)
         chunk = chunk_rows.get(chunk_id)
         kind = chunk.kind if chunk else "profile"
@@ -345,8 +346,8 @@ def _hits(
                 area=card["area"],
                 organisation=card["organisation"],
                 town=card["town"],
-                target_groups=card["target_groups"],
-                groups=card["groups"],
+                target_groups=list(card["target_groups"]),
+                groups=[dict(group) for group in card["groups"]],
                 snippet=make_snippet(body, query or "", spaced=shows_chunk, wanted=wanted),
                 matched_section=SECTION_LABELS.get(kind, chunk.heading if chunk else kind),
                 matched_kind=kind,

@@ -5,10 +5,11 @@ a project. One SearchMemory per KnowledgeBase, shared by its threads."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import partial
-from typing import TypeVar
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class ProjectDetails:
     __slots__ = ("_card", "_success", "_links")
 
     def __init__(self, card: dict, success: str | None, links: list[dict]):
-        self._card = tuple(card.items())
+        self._card = dict(card)  # never handed out: card() copies, shown() is read-only
         self._success = success
         self._links = tuple(tuple(link.items()) for link in links)
 
@@ -63,6 +64,11 @@ class ProjectDetails:
         card["target_groups"] = list(card["target_groups"])
         card["groups"] = [dict(group) for group in card["groups"]]
         return card
+
+    def shown(self) -> Mapping[str, Any]:
+        """The card read-only, for a caller that copies what it keeps of it (a search's hits:
+        a copy of the whole card per hit was a fifth of building the hits)."""
+        return MappingProxyType(self._card)
 
     @property
     def success(self) -> str | None:

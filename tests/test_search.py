@@ -244,6 +244,8 @@ def test_passages_pool_to_projects_by_the_best_one_and_another_section_s():
     assert {pid: round(score, 9) for pid, score in ranked} == {p: round(s, 9) for p, s in expected.items()}
     assert best == {"a": 1, "b": 2, "c": 6, "d": 8}
     assert _best_per_project([], rows) == ([], {})
+    tied = [(2, 0.5), (4, 0.5), (6, 0.5)]  # b, a, c: equal scores keep the order first met
+    assert [pid for pid, _ in _best_per_project(tied, rows)[0]] == ["b", "a", "c"]
 
 
 def test_each_shown_project_gets_its_first_section_passage_dense_before_keyword():

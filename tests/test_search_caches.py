@@ -163,9 +163,13 @@ def test_remembered_result_details_follow_the_store(quick_kb: KnowledgeBase, tmp
         query = "Sprachcafé für Frauen"
         first = kb.search(query, 5, include_weak=True)[0]
         first.target_groups.append("changed by a caller")
+        for group in first.groups:
+            group["label"] = "changed by a caller"
+        first.groups.append({"id": "x", "label": "changed by a caller"})
         first.contact_links.clear()
         again = kb.search(query, 5, include_weak=True)[0]
         assert again.id == first.id and "changed by a caller" not in again.target_groups
+        assert all(group["label"] != "changed by a caller" for group in again.groups)
         assert again.contact_links and again.contact_links == contact_links(again.contact)
         kb.correct_project(first.id, {"title": "Ein neuer Titel", "organisation": "Neuer Träger e.V."})
         corrected = next(hit for hit in kb.search(query, 5, include_weak=True) if hit.id == first.id)
@@ -458,3 +462,15 @@ def test_shown_passages_are_read_once_per_store_state(tmp_path: Path, monkeypatc
     kept = memory.chunk_bodies(store, store.generation(), now)
     assert kept == real(Catalog(store.db), now) and any("am Abend" in body for body in kept.values())
     store.close()
+
+
+def test_project_details_are_shown_read_only_and_copied_for_whoever_keeps_them() -> None:
+    from kb.search_memory import ProjectDetails
+
+    details = ProjectDetails({"title": "T", "target_groups": ["Frauen"], "groups": [{"id": "g"}]}, None, [])
+    with pytest.raises(TypeError):
+        details.shown()["title"] = "changed"  # type: ignore[index]
+    card = details.card()
+    card["target_groups"].append("x")
+    card["groups"][0]["id"] = "changed"
+    assert details.card() == {"title": "T", "target_groups": ["Frauen"], "groups": [{"id": "g"}]}
