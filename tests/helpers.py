@@ -5,6 +5,7 @@ a store's state and a write from "another process"."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import sqlite3
@@ -15,6 +16,7 @@ from dataclasses import replace
 from hashlib import sha256
 from pathlib import Path
 
+import numpy as np
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlite_utils import Database
@@ -194,3 +196,24 @@ def save_file_from_elsewhere(db_path: Path, name: str, data: bytes) -> None:
         )
     finally:
         writer.close()
+
+
+LONG = "Wir möchten ein Sprachcafé für neu zugewanderte Familien gründen " * 6  # ~400 characters
+
+
+class BlockingEmbed:
+    """An embed function that holds each call until released, recording the calling thread's nice."""
+
+    def __init__(self, dim: int = 8):
+        self.dim = dim
+        self.entered = threading.Semaphore(0)
+        self.release = threading.Event()
+        self.nice: list[int] = []
+
+    def __call__(self, text: str) -> np.ndarray:
+        self.nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        self.entered.release()
+        assert self.release.wait(timeout=60)
+        vector = np.zeros(self.dim, dtype=np.float32)
+        vector[len(text) % self.dim] = 1.0
+        return vector

@@ -11,26 +11,7 @@ import numpy as np
 import pytest
 
 from kb.long_queries import LONG_QUERY_NICE, LongQueries, QueryBusyError
-
-LONG = "Wir möchten ein Sprachcafé für neu zugewanderte Familien gründen " * 6  # ~400 characters
-
-
-class BlockingEmbed:
-    """An embed function that holds each call until released, recording the calling thread's nice."""
-
-    def __init__(self, dim: int = 8):
-        self.dim = dim
-        self.entered = threading.Semaphore(0)
-        self.release = threading.Event()
-        self.nice: list[int] = []
-
-    def __call__(self, text: str) -> np.ndarray:
-        self.nice.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        self.entered.release()
-        assert self.release.wait(timeout=60)
-        vector = np.zeros(self.dim, dtype=np.float32)
-        vector[len(text) % self.dim] = 1.0
-        return vector
+from tests.helpers import LONG, BlockingEmbed
 
 
 @pytest.fixture

@@ -15,8 +15,7 @@ import pytest
 
 from kb.input_limits import MAX_QUERY_CHARS
 from kb.long_queries import LongQueries
-from tests.helpers import TEST_CONFIG
-from tests.test_long_queries import LONG, BlockingEmbed
+from tests.helpers import LONG, TEST_CONFIG, BlockingEmbed
 from webui import create_app
 from webui.security import SECURITY_HEADERS
 from webui.wsgi_server import make_server
