@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from operator import itemgetter
 
 import numpy as np
 
@@ -17,6 +16,7 @@ from kb.input_limits import bounded_query, was_cut
 from kb.keyword_half import keyword_hits
 from kb.long_queries import LongQueries
 from kb.places import towns_lifted, without_places
+from kb.pooling import PAIR_WEIGHTS, SECTION_WEIGHTS, best_per_project, pooled, section_scores
 from kb.relevance import CLOSE_LEVELS, Background, CounterPassages, Judgement, judge_projects, judged_model
 from kb.search_memory import ProjectDetails, SearchMemory, project_details
 from kb.search_results import SECTION_LABELS, PlaceOffer, SearchHit, SearchOutcome
@@ -24,7 +24,6 @@ from kb.snippets import make_snippet, query_analysis, snippet_analysis, spaced_t
 from kb.store import Store
 from kb.text_analysis import query_terms
 
-SECOND_CHUNK_WEIGHT = 0.5
 COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
 
 
@@ -162,7 +161,7 @@ class _Ranking:
             lambda: keyword_hits(self.catalog, self.topic, self.freqs, depth, allowed_chunks, n_chunks),
         )
         rows = self.memory.chunk_heads(self.store, self.generation, [c for c, _ in keyword_chunks])
-        return _Candidates(allowed_chunks, keyword_chunks, rows, *_best_per_project(keyword_chunks, rows))
+        return _Candidates(allowed_chunks, keyword_chunks, rows, *best_per_project(keyword_chunks, rows))
 
     def _ranked(self, k: int, filters: Filters, towns: list[str] | None, first: bool) -> _Ranked | None:
         found = self._first_candidates(k, filters) if first else self._candidates(k, filters)
@@ -177,7 +176,10 @@ class _Ranking:
         dense_chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))
         missing = [c for c, _ in dense_chunks if c not in chunk_rows]
         chunk_rows.update(self.memory.chunk_heads(self.store, self.generation, missing))
-        dense_projects, best_chunk = _best_per_project(dense_chunks, chunk_rows)
+        # The order reads a project's three best sections, the floor and the levels its two best
+        # (the support they were set on: kb.pooling)
+        sections, best_chunk, lowest = section_scores(dense_chunks, chunk_rows)
+        dense_projects = pooled(sections, lowest, SECTION_WEIGHTS)
         keyword_projects, keyword_best = found.projects, found.best  # pooled beside the embedding
         fused = fuse(
             self._with_feedback(k, found.allowed, dense_projects, best_chunk, chunk_rows),
@@ -187,7 +189,7 @@ class _Ranking:
         )
         judged = (
             judge_projects(
-                {pid: score / (1 + SECOND_CHUNK_WEIGHT) for pid, score in dense_projects},
+                {pid: score / sum(PAIR_WEIGHTS) for pid, score in pooled(sections, lowest, PAIR_WEIGHTS)},
                 [pid for pid, _ in fused],
                 self._background,
             )
@@ -222,7 +224,7 @@ class _Ranking:
         rows.update(
             self.memory.chunk_heads(self.store, self.generation, [c for c, _ in chunks if c not in rows])
         )
-        return _best_per_project(chunks, rows)[0]
+        return best_per_project(chunks, rows, SECTION_WEIGHTS)[0]
 
     def hits(
         self, k: int, filters: Filters, towns: list[str] | None = None, first: bool = False
@@ -269,43 +271,6 @@ def _shown_chunks(
                 if len(found) == len(projects):
                     return found
     return found
-
-
-def _best_per_project(
-    chunks: list[tuple[int, float]], rows: dict[int, ChunkHead]
-) -> tuple[list[tuple[str, float]], dict[str, int]]:
-    """Project scores from chunk scores (best first): the best chunk, plus half the best chunk of
-    another section.
-
-    A project that matches with two of its parts is more likely what was asked for than one with a
-    single lucky passage; on the sample evaluation set this lifts nDCG@5 from 0.852 to 0.872 for
-    German queries and from 0.773 to 0.819 for the others (see README, "Search quality"). The
-    second passage must come from another section: the two halves of one long section are one
-    match, and counting them favoured split paragraphs on XQuAD (README, "XQuAD end to end").
-    """
-    # One pass, in the chunks' order: a project's first chunk, then the first of another section
-    # (a list of every chunk per project, searched afterwards, took 3 times as long).
-    first: dict[str, tuple[float, str, str | None]] = {}
-    second: dict[str, float] = {}
-    best_chunk: dict[str, int] = {}
-    for chunk_id, score in chunks:
-        row = rows.get(chunk_id)
-        if row is None:
-            continue
-        project_id = row.project_id
-        seen = first.get(project_id)
-        if seen is None:
-            first[project_id] = (score, row.kind, row.heading)
-            best_chunk[project_id] = chunk_id
-        elif project_id not in second and (seen[1] != row.kind or seen[2] != row.heading):
-            second[project_id] = score
-    floor = min(map(itemgetter(1), chunks), default=0.0)  # stands in for a second part not retrieved
-    ranked = [
-        (project_id, best + SECOND_CHUNK_WEIGHT * second.get(project_id, floor))
-        for project_id, (best, _, _) in first.items()
-    ]
-    ranked.sort(key=itemgetter(1), reverse=True)  # stable: equal scores keep the order met
-    return ranked, best_chunk
 
 
 def _hits(
@@ -387,5 +352,5 @@ def similar(store: Store, dense: IndexSynchroniser, project_id: str, k: int = 5)
     own_ids = set(own)
     hits = [(i, score) for i, score in zip(ids.tolist(), scores.tolist(), strict=True) if i not in own_ids]
     chunk_rows = catalog.chunk_heads([i for i, _ in hits])
-    ranked, best_chunk = _best_per_project(hits, chunk_rows)
+    ranked, best_chunk = best_per_project(hits, chunk_rows)
     return _hits(catalog, ranked[:k], best_chunk, chunk_rows, None)

@@ -49,7 +49,10 @@ def test_without_passages_or_weight_the_query_is_unchanged():
 
 @pytest.mark.model
 def test_feedback_reorders_but_leaves_the_floor_and_levels_alone(sample_kb: KnowledgeBase, monkeypatch):
-    question = "Eine Frau aus Syrien sucht Hilfe beim Arztbesuch, gibt es Begleitung?"
+    question = (
+        "Wir möchten Kindern aus Flüchtlingsfamilien einmal pro Woche bei den Schulaufgaben helfen, "
+        "am liebsten direkt da, wo sie wohnen."
+    )
     with_feedback = sample_kb.find(question, 10, include_weak=True)
     monkeypatch.setattr(kb.feedback, "FEEDBACK_WEIGHT", 0.0)
     without = sample_kb.find(question, 10, include_weak=True)
@@ -57,9 +60,9 @@ def test_feedback_reorders_but_leaves_the_floor_and_levels_alone(sample_kb: Know
     shared = [hit for hit in with_feedback.hits if hit.id in levels]
     assert len(shared) >= 8
     assert all((hit.level, hit.relevance) == levels[hit.id] for hit in shared)
-    # The sample's companion service at the doctor's (grade 3 in samples/eval) rises with feedback.
+    # The sample's homework-help project (grade 3 in samples/eval) rises with feedback.
     rank = {hit.title: i for i, hit in enumerate(with_feedback.hits)}
     rank_before = {hit.title: i for i, hit in enumerate(without.hits)}
-    assert rank["Wegweiser Wartezimmer"] < rank_before["Wegweiser Wartezimmer"]
+    assert rank["Die Lernwerkstatt"] < rank_before["Die Lernwerkstatt"]
     # An out-of-scope question still gets nothing.
     assert not sample_kb.find("Wie wird das Wetter am Wochenende?", 10).hits

@@ -208,7 +208,9 @@ def test_passages_pool_to_projects_by_the_best_one_and_another_section_s():
     retrieved; a passage without a row (removed since) is passed over. Order: by score, ties in
     the order first met."""
     from kb.catalog import ChunkHead
-    from kb.search import SECOND_CHUNK_WEIGHT, _best_per_project
+    from kb.pooling import best_per_project as _best_per_project
+
+    SECOND_CHUNK_WEIGHT = 0.5
 
     rows = {
         1: ChunkHead("a", "approach", "Herangehensweise"),
@@ -246,6 +248,37 @@ def test_passages_pool_to_projects_by_the_best_one_and_another_section_s():
     assert _best_per_project([], rows) == ([], {})
     tied = [(2, 0.5), (4, 0.5), (6, 0.5)]  # b, a, c: equal scores keep the order first met
     assert [pid for pid, _ in _best_per_project(tied, rows)[0]] == ["b", "a", "c"]
+
+
+def test_the_ranking_reads_three_sections_the_floor_reads_two():
+    """SECTION_WEIGHTS: the best section, then half of each of the next two, scaled to the two-
+    section score's sum of weights (1.5); a section not retrieved counts as the lowest score; the
+    two-section score (the floor's support) is the best plus half the second."""
+    from kb.catalog import ChunkHead
+    from kb.pooling import PAIR_WEIGHTS, SECTION_WEIGHTS, pooled, section_scores
+
+    rows = {
+        1: ChunkHead("a", "approach", None),
+        2: ChunkHead("b", "approach", None),
+        3: ChunkHead("b", "value", None),
+        4: ChunkHead("a", "value", None),
+        5: ChunkHead("a", "value", None),  # a's value section again
+        6: ChunkHead("a", "special", None),
+        7: ChunkHead("b", "special", None),
+        8: ChunkHead("b", "partners", None),  # b's fourth section: not read
+    }
+    chunks = [(1, 0.90), (2, 0.89), (3, 0.88), (4, 0.80), (5, 0.79), (6, 0.78), (7, 0.60), (8, 0.5)]
+    scores, best, floor = section_scores(chunks, rows)
+    assert scores == {"a": [0.90, 0.80, 0.78], "b": [0.89, 0.88, 0.60]} and floor == 0.5
+    assert best == {"a": 1, "b": 2}
+    three = dict(pooled(scores, floor, SECTION_WEIGHTS))
+    assert three["a"] == pytest.approx(0.75 * (0.90 + 0.5 * 0.80 + 0.5 * 0.78))
+    assert three["b"] == pytest.approx(0.75 * (0.89 + 0.5 * 0.88 + 0.5 * 0.60))
+    two = pooled(scores, floor, PAIR_WEIGHTS)
+    assert [pid for pid, _ in two] == ["b", "a"]  # b's second section is the nearer one
+    assert dict(two)["a"] == pytest.approx(0.90 + 0.5 * 0.80)
+    alone = pooled({"c": [0.7]}, 0.2, SECTION_WEIGHTS)
+    assert alone == [("c", pytest.approx(0.75 * (0.7 + 0.5 * 0.2 + 0.5 * 0.2)))]
 
 
 def test_each_shown_project_gets_its_first_section_passage_dense_before_keyword():
