@@ -14,14 +14,22 @@ longer than `long_query_chars` (the evaluation queries have at most 188 characte
   twice as many request threads; then it is refused with QueryBusyError (the web answers 503 with
   Retry-After and says so in German).
 
+In front of the app a surely long query is refused without being searched while the path is
+`refusing()`: full now, or found full within the last `hold_s` (RETRY_AFTER_S). Under a flood the
+path drains and fills many times a second, and each time two more floods' queries got in (4-5 a
+second, each a whole search); holding the refusal as long as Retry-After asks clients to wait
+lets a few in per hold instead.
+
 Normal queries are never refused and never take a slot.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -48,9 +56,19 @@ class QueryBusyError(Exception):
 class LongQueries:
     """Admission and embedding for long queries (see the module docstring)."""
 
-    def __init__(self, embed: Callable[[str], np.ndarray], long_chars: int, slots: int, wait_s: float):
-        """embed: a query's vector, from the first MAX_QUERY_TOKENS (normally OwnModel(...).embed)."""
+    def __init__(
+        self,
+        embed: Callable[[str], np.ndarray],
+        long_chars: int,
+        slots: int,
+        wait_s: float,
+        hold_s: float = RETRY_AFTER_S,
+    ):
+        """embed: a query's vector, from the first MAX_QUERY_TOKENS (normally OwnModel(...).embed);
+        hold_s: how long refusing() stays true after the path was last found full."""
         self.long_chars = long_chars
+        self.hold_s = hold_s
+        self._full_at = -math.inf  # time.monotonic() when refusing() last found the path full
         self.slots = max(1, slots)
         self.wait_s = max(0.0, wait_s)
         self._embed_one = embed
@@ -88,6 +106,15 @@ class LongQueries:
     def saturated(self) -> bool:
         """Every slot taken and every waiting place too: a long query now would be refused."""
         return self._running >= self.slots and self._waiting >= self.slots
+
+    def refusing(self) -> bool:
+        """Whether a surely long query is to be refused unsearched: the path full now, or found full
+        within the last hold_s (see the module docstring)."""
+        now = time.monotonic()
+        if self.saturated():
+            self._full_at = now
+            return True
+        return now - self._full_at < self.hold_s
 
     def in_flight(self) -> int:
         """Long queries admitted and not yet embedded."""

@@ -57,6 +57,31 @@ def test_beyond_the_slots_a_long_query_waits_briefly_then_is_refused(blocked):
     assert queries.vector_soon(LONG + " vier")().shape == (8,), "a freed slot admits the next"
 
 
+def test_once_found_full_the_path_keeps_refusing_for_its_hold():
+    """A flood drains and refills the path many times a second; found full once, it refuses
+    surely long queries for hold_s, also after it has drained."""
+    embed = BlockingEmbed()
+    queries = LongQueries(embed, long_chars=200, slots=1, wait_s=60.0, hold_s=3600.0)
+    try:
+        assert not queries.refusing()
+        first = queries.vector_soon(LONG)
+        assert embed.entered.acquire(timeout=30) and not queries.refusing(), "one slot taken is not full"
+        waiting = threading.Thread(target=lambda: queries.vector_soon(LONG + " zwei")())
+        waiting.start()
+        while not queries.saturated():
+            threading.Event().wait(0.001)
+        assert queries.refusing()
+        embed.release.set()
+        first()
+        waiting.join(timeout=30)
+        assert not queries.saturated() and queries.refusing(), "drained, but still within the hold"
+        queries.hold_s = 0.0
+        assert not queries.refusing()
+    finally:
+        embed.release.set()
+        queries.close()
+
+
 def test_a_long_query_asked_again_is_not_embedded_again(blocked):
     queries, embed = blocked
     embed.release.set()

@@ -5,7 +5,8 @@ routing, the query's place analysis, the error page): 50 clients re-sending at o
 worker's interpreter busy with refusals alone, and normal searches waited for it. Here, in
 front of the app, a request whose `q` is surely long (its encoded length above twelve times
 `long_query_chars`: "%F0%9F%98%80" is one character) is answered 503 with Retry-After
-at once while kb.long_queries has no slot and no waiting place free. Anything less certain goes
+at once while kb.long_queries is refusing (no slot and no waiting place free, now or within the
+last few seconds). Anything less certain goes
 through the app, which refuses in the same words (webui/errors.py).
 
 The same judgement on the first bytes of a request line lets the server's network loop turn
@@ -68,7 +69,7 @@ class BusyAnswer:
 
 
 class LongQueryShedder:
-    """WSGI middleware refusing a surely long query while kb.long_queries is saturated."""
+    """WSGI middleware refusing a surely long query while kb.long_queries is refusing."""
 
     def __init__(self, app: WSGIApp, knowledge_base: KnowledgeBase, answers: Callable[[], tuple[str, str]]):
         self.app, self.kb = app, knowledge_base
@@ -76,7 +77,7 @@ class LongQueryShedder:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         queries = self.kb.long_queries
-        if queries.saturated() and _surely_long(environ.get("QUERY_STRING", ""), queries.long_chars):
+        if queries.refusing() and _surely_long(environ.get("QUERY_STRING", ""), queries.long_chars):
             headers, body = self.answer.headers(environ.get("PATH_INFO", ""))
             start_response("503 Service Unavailable", headers)
             return [body]
@@ -84,9 +85,9 @@ class LongQueryShedder:
 
     def refused_path(self, head: bytes) -> str | None:
         """For the first bytes of a request (all of it or not): its path, if it is to be refused now
-        (the path saturated and the request line's `q` already surely long); else None."""
+        (the path refusing and the request line's `q` already surely long); else None."""
         queries = self.kb.long_queries
-        if not queries.saturated():
+        if not queries.refusing():
             return None
         return _surely_long_target(head, queries.long_chars)
 

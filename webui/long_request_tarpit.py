@@ -6,7 +6,7 @@ a few milliseconds and sent the next at once, ~300 a second, and waitress still 
 and turned every one of them into a WSGI call on the same two cores. Normal searches' p95 went
 from 20 ms to 55-58 ms.
 
-So while kb.long_queries is saturated, a connection whose request line is surely long in the
+So while kb.long_queries is refusing (full now or lately), a connection whose request line is surely long in the
 bytes received so far (a `q` longer than the shedder's bound, usually in the first 8 KB read)
 is judged by its channel in the network loop:
 - it is read no further, never parsed, never handed to a worker thread;
@@ -43,7 +43,7 @@ class LongRequestTarpit:
 
     def active(self) -> bool:
         """Whether long queries are being refused now (a cheap test before looking at bytes)."""
-        return self.shedder.kb.long_queries.saturated()
+        return self.shedder.kb.long_queries.refusing()
 
     def refusal(self, head: bytes) -> bytes | None:
         """The whole 503 answer for a request beginning with `head`, if it is to be turned away now."""
