@@ -7,7 +7,8 @@ In process (a KnowledgeBase over the sample collection, threads=1):
   queries (median of each, interleaved), and its peak memory above the process's level (tracemalloc);
 - RSS after 1,000 distinct long queries (5,000 characters each) ÷ RSS after a warm-up of 50.
 Against `kb serve` on 127.0.0.1 (a copy of the sample data folder, as bench/load.py makes it):
-- normal searches' p95 alone (4 clients) and while 50 clients send distinct long queries;
+- normal searches' p95 alone (4 clients) and while 50 clients send distinct long queries, and
+  the server's CPU time per normal search in each phase (the flood's cost, whatever else runs);
 - requests/s of 20 clients with --workers 1 and --workers 2.
 Ratios of one run are the figures to compare: the machine is shared and noisy.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import string
@@ -105,6 +107,7 @@ class LongClient(threading.Thread):
         self.sent = 0
         self.errors = 0
         self.refused = 0  # 503 with Retry-After: no free slot for long queries (kb.long_queries)
+        self.seconds: list[float] = []  # per answered request: held ones take the server's tarpit time
 
     def run(self) -> None:
         import http.client
@@ -115,6 +118,7 @@ class LongClient(threading.Thread):
             # encoded once: making 100,000 random characters per request in these 50 threads took
             # the interpreter lock from the normal clients of this process (they sent 1 request in 10 s).
             path = "/api/search?q=" + urllib.parse.quote_plus(long_query(self.rng, 1_000)) + tail
+            started = time.monotonic()
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
                 conn.request("GET", path)
@@ -122,6 +126,7 @@ class LongClient(threading.Thread):
                 response.read()
                 conn.close()
                 self.sent += 1
+                self.seconds.append(time.monotonic() - started)
                 self.refused += response.status == 503 and response.getheader("Retry-After") is not None
                 self.errors += response.status not in (200, 503)
             except OSError:
@@ -138,12 +143,28 @@ def _attack(port: int, seconds: float, attackers: int, results) -> None:
         thread.start()
     for thread in clients:
         thread.join()
+    seconds = sorted(s for c in clients for s in c.seconds)
+    answer_s = round(statistics.median(seconds), 2) if seconds else 0.0
     results.put(
-        (sum(c.sent for c in clients), sum(c.errors for c in clients), sum(c.refused for c in clients))
+        (
+            sum(c.sent for c in clients),
+            sum(c.errors for c in clients),
+            sum(c.refused for c in clients),
+            answer_s,
+        )
     )
 
 
-def normal_p95(port: int, seconds: float, attackers: int) -> dict[str, float]:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process, all its threads (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def normal_p95(port: int, seconds: float, attackers: int, server_pid: int) -> dict[str, float]:
+    """Normal searches' p95, and the server's CPU time per normal search: less noisy than the p95
+    on a shared machine, it shows what a flood costs the server whatever else runs."""
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
@@ -154,11 +175,13 @@ def normal_p95(port: int, seconds: float, attackers: int) -> dict[str, float]:
         time.sleep(1.0)  # the attack under way before the normal clients start
     deadline = time.monotonic() + seconds - (1.0 if attack else 0.0)
     normal = [Client(port, deadline, seed=n) for n in range(4)]
+    cpu_before = cpu_seconds(server_pid)
     for thread in normal:
         thread.start()
     for thread in normal:
         thread.join()
-    sent, errors, refused = results.get(timeout=300) if attack else (0, 0, 0)
+    cpu = cpu_seconds(server_pid) - cpu_before
+    sent, errors, refused, answer_s = results.get(timeout=300) if attack else (0, 0, 0, 0.0)
     if attack:
         attack.join(timeout=60)
     latencies = [s * 1000 for c in normal for _, s in c.samples]
@@ -166,9 +189,11 @@ def normal_p95(port: int, seconds: float, attackers: int) -> dict[str, float]:
         "normal_requests": len(latencies),
         "normal_p95_ms": round(percentile(latencies, 0.95), 1),
         "normal_errors": sum(sum(c.errors.values()) for c in normal),
+        "server_cpu_ms_per_normal": round(cpu * 1000 / max(len(latencies), 1), 2),
         "long_requests": sent,
         "long_errors": errors,
         "long_refused_503": refused,
+        "long_answer_s_p50": answer_s,
     }
 
 
@@ -180,8 +205,8 @@ def against_server(data_dir: Path, work: Path, seconds: float) -> dict[str, obje
         try:
             run_phase("warm-up", port, 20, 5.0)
             if workers == 1:
-                results["alone"] = normal_p95(port, seconds, attackers=0)
-                results["with_50_long"] = normal_p95(port, seconds, attackers=50)
+                results["alone"] = normal_p95(port, seconds, attackers=0, server_pid=server.pid)
+                results["with_50_long"] = normal_p95(port, seconds, attackers=50, server_pid=server.pid)
             phase = run_phase(f"{workers} worker(s)", port, 20, seconds)
             results[f"workers_{workers}"] = {
                 "req_s": phase.throughput,
@@ -195,6 +220,10 @@ def against_server(data_dir: Path, work: Path, seconds: float) -> dict[str, obje
     results["workers_speedup"] = round(two["req_s"] / max(one["req_s"], 0.01), 2)  # type: ignore[index]
     alone, attacked = results["alone"], results["with_50_long"]
     results["p95_ratio_with_long"] = round(attacked["normal_p95_ms"] / max(alone["normal_p95_ms"], 0.1), 2)  # type: ignore[index]
+    results["server_cpu_ratio_with_long"] = round(
+        attacked["server_cpu_ms_per_normal"] / max(alone["server_cpu_ms_per_normal"], 0.01),  # type: ignore[index]
+        2,
+    )
     return results
 
 
