@@ -204,7 +204,7 @@ class VectorIndex:
         """(scores, ids) of the k nearest vectors, best first; only ``allowed_ids`` if given.
         unit: the caller vouches that the query has norm 1 (a model's checked output), so it is
         taken as it is instead of normalised."""
-        query = self._checked_query(query) if unit else self._checked_vectors(query, expected_rows=1)
+        query = self._checked_vectors(query, expected_rows=1, normalise=not unit)
         with self._lock:
             if allowed_ids is None:
                 allowed_rows = None
@@ -355,7 +355,7 @@ class VectorIndex:
             raise VectorIndexError("ids must be non-negative (-1 marks 'no result' in FAISS)")
         return ids
 
-    def _checked_vectors(self, vectors: np.ndarray, expected_rows: int) -> np.ndarray:
+    def _checked_vectors(self, vectors: np.ndarray, expected_rows: int, normalise: bool = True) -> np.ndarray:
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim == 1:
             vectors = vectors.reshape(1, -1)
@@ -363,16 +363,12 @@ class VectorIndex:
             raise VectorIndexError(
                 f"expected vectors of shape ({expected_rows}, {self.dim}), got {vectors.shape}"
             )
+        if not normalise:
+            return vectors
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         if not np.all(np.isfinite(norms)) or np.any(norms == 0):
             raise VectorIndexError("vectors must be finite and non-zero")
         return np.ascontiguousarray(vectors / norms, dtype=np.float32)
-
-    def _checked_query(self, query: np.ndarray) -> np.ndarray:
-        query = np.asarray(query, dtype=np.float32).reshape(1, -1)
-        if query.shape[1] != self.dim:
-            raise VectorIndexError(f"expected vectors of shape (1, {self.dim}), got {query.shape}")
-        return query
 
     def save(self, directory: Path, fingerprint: str) -> None:
         """Write the index atomically into ``directory`` (see index/index_files.py)."""
