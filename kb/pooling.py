@@ -17,7 +17,7 @@ every feedback weight from 0.1 to 0.3 and keyword weight 0.03 or 0.045.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter
+from operator import itemgetter, mul
 
 from kb.catalog import ChunkHead
 
@@ -28,46 +28,44 @@ _SCALE = sum(PAIR_WEIGHTS)
 
 def section_scores(
     chunks: list[tuple[int, float]], rows: Mapping[int, ChunkHead], depth: int = len(SECTION_WEIGHTS)
-) -> tuple[dict[str, list[float]], dict[str, int], float]:
-    """Per project the scores of its best passage in each of its best `depth` sections (best
-    first), per project its best passage, and the lowest score retrieved (it stands in for a
-    section not retrieved). chunks: (chunk id, score) best first; rows: chunk id -> its
-    project_id, kind and heading (a chunk without a row, removed since, is passed over)."""
+) -> tuple[dict[str, dict[ChunkHead, float]], dict[str, int], float]:
+    """Per project the score of its best passage in each of its best `depth` sections, keyed by
+    the section's head (best first); per project its best passage; the lowest score retrieved
+    (it stands in for a section not retrieved). chunks: (chunk id, score) best first; rows: chunk
+    id -> its head (a chunk without one, removed since, is passed over)."""
     # One pass in the chunks' order: the first passage of a section is its best (a list of every
-    # chunk per project, searched afterwards, took 3 times as long).
-    scores: dict[str, list[float]] = {}
-    seen: dict[str, list[tuple[str, str | None]]] = {}
+    # chunk per project, searched afterwards, took 3 times as long). Within a project two chunks
+    # are of one section when their heads are equal (project, kind, heading): the head is the key.
+    found: dict[str, dict[ChunkHead, float]] = {}
     best_chunk: dict[str, int] = {}
     for chunk_id, score in chunks:
         row = rows.get(chunk_id)
         if row is None:
             continue
-        project_id = row.project_id
-        sections = seen.get(project_id)
+        sections = found.get(row.project_id)
         if sections is None:
-            seen[project_id] = [(row.kind, row.heading)]
-            scores[project_id] = [score]
-            best_chunk[project_id] = chunk_id
-        elif len(sections) < depth and (section := (row.kind, row.heading)) not in sections:
-            sections.append(section)
-            scores[project_id].append(score)
+            found[row.project_id] = {row: score}
+            best_chunk[row.project_id] = chunk_id
+        elif row not in sections and len(sections) < depth:
+            sections[row] = score
     floor = min(map(itemgetter(1), chunks), default=0.0)
-    return scores, best_chunk, floor
+    return found, best_chunk, floor
 
 
 def pooled(
-    scores: Mapping[str, list[float]], floor: float, weights: tuple[float, ...] = SECTION_WEIGHTS
+    scores: Mapping[str, Mapping[ChunkHead, float]],
+    floor: float,
+    weights: tuple[float, ...] = SECTION_WEIGHTS,
 ) -> list[tuple[str, float]]:
     """Project scores, best first (ties in the order first met): the weighted mean of a project's
     best sections' scores (a section not retrieved counts as floor), times the sum of PAIR_WEIGHTS,
     so that any weights keep the scale the keyword weight and the relevance floor were set on."""
     scale = _SCALE / sum(weights)
-    ranked = []
-    for project_id, found in scores.items():
-        total = 0.0
-        for position, weight in enumerate(weights):
-            total += weight * (found[position] if position < len(found) else floor)
-        ranked.append((project_id, total * scale))
+    missing = [floor] * len(weights)  # map() stops at the weights: only the first ones are read
+    ranked = [
+        (project_id, sum(map(mul, weights, [*sections.values(), *missing])) * scale)
+        for project_id, sections in scores.items()
+    ]
     ranked.sort(key=itemgetter(1), reverse=True)  # stable: equal scores keep the order met
     return ranked
 

@@ -269,7 +269,11 @@ def test_the_ranking_reads_three_sections_the_floor_reads_two():
     }
     chunks = [(1, 0.90), (2, 0.89), (3, 0.88), (4, 0.80), (5, 0.79), (6, 0.78), (7, 0.60), (8, 0.5)]
     scores, best, floor = section_scores(chunks, rows)
-    assert scores == {"a": [0.90, 0.80, 0.78], "b": [0.89, 0.88, 0.60]} and floor == 0.5
+    assert {p: list(found.values()) for p, found in scores.items()} == {
+        "a": [0.90, 0.80, 0.78],
+        "b": [0.89, 0.88, 0.60],
+    }
+    assert floor == 0.5
     assert best == {"a": 1, "b": 2}
     three = dict(pooled(scores, floor, SECTION_WEIGHTS))
     assert three["a"] == pytest.approx(0.75 * (0.90 + 0.5 * 0.80 + 0.5 * 0.78))
@@ -277,7 +281,7 @@ def test_the_ranking_reads_three_sections_the_floor_reads_two():
     two = pooled(scores, floor, PAIR_WEIGHTS)
     assert [pid for pid, _ in two] == ["b", "a"]  # b's second section is the nearer one
     assert dict(two)["a"] == pytest.approx(0.90 + 0.5 * 0.80)
-    alone = pooled({"c": [0.7]}, 0.2, SECTION_WEIGHTS)
+    alone = pooled({"c": {ChunkHead("c", "value", None): 0.7}}, 0.2, SECTION_WEIGHTS)
     assert alone == [("c", pytest.approx(0.75 * (0.7 + 0.5 * 0.2 + 0.5 * 0.2)))]
 
 
