@@ -6,9 +6,9 @@ a few milliseconds and sent the next at once, ~300 a second, and waitress still 
 and turned every one of them into a WSGI call on the same two cores. Normal searches' p95 went
 from 20 ms to 55-58 ms.
 
-So while kb.long_queries is refusing (full now or lately), a connection whose request line is surely long in the
-bytes received so far (a `q` longer than the shedder's bound, usually in the first 8 KB read)
-is judged by its channel in the network loop:
+So while kb.long_queries is refusing (full now or lately), a connection whose request line is
+surely long in the bytes received so far (a `q` longer than the shedder's bound, usually in the
+first 8 KB read) is judged by its channel in the network loop:
 - it is read no further, never parsed, never handed to a worker thread;
 - its 503 (the same German page or API message, Retry-After, the security headers) is written by
   the loop itself TARPIT_S later (writable() turns true at the deadline; the loop looks at least
@@ -18,6 +18,9 @@ is judged by its channel in the network loop:
   ones can never keep others out); beyond it the 503 goes at once.
 Short requests and anything uncertain (the path free, the line not yet long enough to be sure,
 a request already under way on the connection) take waitress's normal way.
+
+Measured (bench/hardening.py, the same 50 clients): the flood now adds 6-11% to the server's CPU
+time per normal search, 83-93% when refused in front of the app only; p95 ratio 0.94-1.43.
 """
 
 from __future__ import annotations
