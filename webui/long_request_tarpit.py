@@ -14,13 +14,15 @@ first 8 KB read) is judged by its channel in the network loop:
   the loop itself TARPIT_S later (writable() turns true at the deadline; the loop looks at least
   every `asyncore_loop_timeout`, 1 s), then the connection is closed. A client sending back to back
   thus sends about one long query a second instead of one every few milliseconds;
-- at most `limit` connections are held so (half of waitress's connection limit, so that held
-  ones can never keep others out); beyond it the 503 goes at once.
+- at most `limit` connections are held so; beyond it the 503 goes at once. The server's limit
+  is HELD_BY_DEFAULT, none (why: below), so by default the refusal is written at once.
 Short requests and anything uncertain (the path free, the line not yet long enough to be sure,
 a request already under way on the connection) take waitress's normal way.
 
-Measured (bench/hardening.py, the same 50 clients): the flood now adds 6-11% to the server's CPU
-time per normal search, 83-93% when refused in front of the app only; p95 ratio 0.94-1.43.
+Measured (bench/hardening.py, the same 50 clients, load ~1): refused in front of the app only,
+normal p95 2.6-2.9x alone; held here, 3.35-3.4x; answered at once from the channel, 1.45x (the
+server's CPU per normal search +1%). At load 3-11 holding measured 0.94-1.43x: there the p95
+followed the other work.
 """
 
 from __future__ import annotations
@@ -33,6 +35,13 @@ from waitress.channel import HTTPChannel
 from webui.long_query_shedding import LongQueryShedder
 
 TARPIT_S = 1.0
+# How many refused connections a server holds by default: none. Holding paced the flood's clients
+# (about one query a second each instead of ~30) but cost more than it saved on a quiet machine:
+# each wake of the network loop asks every held channel whether it is readable or writable, and
+# normal traffic wakes it hundreds of times a second. bench/hardening.py at load ~1: normal p95
+# with 50 long-query clients 3.35-3.4x alone with them held (server CPU per normal search 3.8 ->
+# 7.4 ms), 1.45x with each answered at once from the channel (4.2 -> 4.3 ms, ~670 refused a second).
+HELD_BY_DEFAULT = 0
 DRAIN_BYTES = 256 * 1024  # read and dropped before closing, so the client gets a FIN, not a reset
 
 

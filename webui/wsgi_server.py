@@ -17,7 +17,7 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
 from webui.long_query_shedding import SHEDDER_EXTENSION
-from webui.long_request_tarpit import LongRequestTarpit, TarpitChannel
+from webui.long_request_tarpit import HELD_BY_DEFAULT, LongRequestTarpit, TarpitChannel
 from webui.security import SECURITY_HEADERS
 
 SERVER_IDENT = "praxisfinder"
@@ -56,8 +56,10 @@ def make_server(
         **where,
     )
     shedder = app.extensions.get(SHEDDER_EXTENSION)
-    # Held connections count towards waitress's connection limit: half of it stays for everyone else.
-    tarpit = LongRequestTarpit(shedder, SERVER_IDENT, server.adj.connection_limit // 2) if shedder else None
+    # Refused at once from the channel by default (HELD_BY_DEFAULT says why); held connections would
+    # count towards waitress's connection limit, so never more than half of it may be held.
+    held = min(HELD_BY_DEFAULT, server.adj.connection_limit // 2)
+    tarpit = LongRequestTarpit(shedder, SERVER_IDENT, held) if shedder else None
     # One listening server, or several (a host name with an IPv4 and an IPv6 address) in its map.
     for listener in [server, *getattr(server, "map", {}).values()]:
         if isinstance(listener, BaseWSGIServer):
