@@ -107,7 +107,7 @@ class LongClient(threading.Thread):
         self.sent = 0
         self.errors = 0
         self.refused = 0  # 503 with Retry-After: no free slot for long queries (kb.long_queries)
-        self.seconds: list[float] = []  # per answered request: held ones take the server's tarpit time
+        self.seconds: list[float] = []  # per answered request
 
     def run(self) -> None:
         import http.client

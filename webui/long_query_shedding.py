@@ -10,7 +10,7 @@ last few seconds). Anything less certain goes
 through the app, which refuses in the same words (webui/errors.py).
 
 The same judgement on the first bytes of a request line lets the server's network loop turn
-such a request away before it is even received whole (webui/long_request_tarpit.py).
+such a request away before it is even received whole (webui/long_request_refusal.py).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The production WSGI server (waitress) configured for this app: bodies bounded while they are
-received, the security headers on waitress's own answers too, and surely long queries held back
-in the network loop while their path is full (webui/long_request_tarpit.py).
+received, the security headers on waitress's own answers too, and surely long queries turned away
+in the network loop while their path is full (webui/long_request_refusal.py).
 
 Waitress answers some requests itself, before the app sees them: a malformed request (400),
 headers too large (431), a body over the limit (413), an unknown transfer coding (501), and a
@@ -17,7 +17,7 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
 from webui.long_query_shedding import SHEDDER_EXTENSION
-from webui.long_request_tarpit import HELD_BY_DEFAULT, LongRequestTarpit, TarpitChannel
+from webui.long_request_refusal import LongRequestRefusal, RefusingChannel
 from webui.security import SECURITY_HEADERS
 
 SERVER_IDENT = "praxisfinder"
@@ -29,7 +29,7 @@ class _HeadedErrorTask(ErrorTask):
         super().execute()
 
 
-class _HeadedChannel(TarpitChannel):
+class _HeadedChannel(RefusingChannel):
     error_task_class = _HeadedErrorTask
 
 
@@ -56,13 +56,10 @@ def make_server(
         **where,
     )
     shedder = app.extensions.get(SHEDDER_EXTENSION)
-    # Refused at once from the channel by default (HELD_BY_DEFAULT says why); held connections would
-    # count towards waitress's connection limit, so never more than half of it may be held.
-    held = min(HELD_BY_DEFAULT, server.adj.connection_limit // 2)
-    tarpit = LongRequestTarpit(shedder, SERVER_IDENT, held) if shedder else None
+    refusal = LongRequestRefusal(shedder, SERVER_IDENT) if shedder else None
     # One listening server, or several (a host name with an IPv4 and an IPv6 address) in its map.
     for listener in [server, *getattr(server, "map", {}).values()]:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = _HeadedChannel
-            listener.long_request_tarpit = tarpit  # one count for all: they share one network loop
+            listener.long_request_refusal = refusal
     return server
