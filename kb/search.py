@@ -18,9 +18,9 @@ from kb.long_queries import LongQueries
 from kb.places import towns_lifted, without_places
 from kb.pooling import PAIR_WEIGHTS, SECTION_WEIGHTS, best_per_project, pooled, section_scores
 from kb.relevance import CLOSE_LEVELS, Background, CounterPassages, Judgement, judge_projects, judged_model
-from kb.search_memory import ProjectDetails, SearchMemory, project_details
+from kb.search_memory import ProjectDetails, SearchMemory, project_details, spaced_bodies
 from kb.search_results import SECTION_LABELS, PlaceOffer, SearchHit, SearchOutcome
-from kb.snippets import make_snippet, query_analysis, snippet_analysis, spaced_text
+from kb.snippets import make_snippet, query_analysis, snippet_analysis
 from kb.store import Store
 from kb.text_analysis import query_terms
 
@@ -288,8 +288,7 @@ def _hits(
     ids = [project_id for project_id, _ in ranked]
     details = project_details(catalog, ids) if details is None else details
     if bodies is None:
-        read = catalog.chunk_bodies([best_chunk[p] for p in ids if p in best_chunk])
-        bodies = {chunk_id: spaced_text(body) for chunk_id, body in read.items()}
+        bodies = spaced_bodies(catalog, [best_chunk[p] for p in ids if p in best_chunk])
     wanted = snippet_analysis(query or "")
     hits = []
     for project_id, score in ranked:

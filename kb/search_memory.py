@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
-from functools import partial
 from types import MappingProxyType
 from typing import Any, TypeVar
 
@@ -137,7 +136,12 @@ class SearchMemory:
     def chunk_bodies(self, store: Store, generation: int, chunk_ids: list[int]) -> dict[int, str]:
         """Catalog.chunk_bodies, remembered per store state, as snippets show them (spaced_text):
         a snippet then starts from the kept text instead of respacing it (6 µs each)."""
-        return _remembered(self._bodies, (store.path, generation), chunk_ids, partial(_spaced_bodies, store))
+        return _remembered(
+            self._bodies,
+            (store.path, generation),
+            chunk_ids,
+            lambda ids: spaced_bodies(Catalog(store.db), ids),
+        )
 
     def chunk_heads(self, store: Store, generation: int, chunk_ids: Iterable[int]) -> dict[int, ChunkHead]:
         """Catalog.chunk_heads, remembered per store state."""
@@ -249,10 +253,9 @@ class AllowedChunks:
         return ids
 
 
-def _spaced_bodies(store: Store, chunk_ids: list[int]) -> dict[int, str]:
-    return {
-        chunk_id: spaced_text(body) for chunk_id, body in Catalog(store.db).chunk_bodies(chunk_ids).items()
-    }
+def spaced_bodies(catalog: Catalog, chunk_ids: list[int]) -> dict[int, str]:
+    """Catalog.chunk_bodies as snippets show them (spaced_text)."""
+    return {chunk_id: spaced_text(body) for chunk_id, body in catalog.chunk_bodies(chunk_ids).items()}
 
 
 def _remembered(
