@@ -19,7 +19,7 @@ from kb.places import towns_lifted, without_places
 from kb.pooling import PAIR_WEIGHTS, SECTION_WEIGHTS, best_per_project, pooled, section_scores
 from kb.relevance import CLOSE_LEVELS, Background, CounterPassages, Judgement, judge_projects, judged_model
 from kb.search_memory import ProjectDetails, SearchMemory, project_details, spaced_bodies
-from kb.search_results import SECTION_LABELS, PlaceOffer, SearchHit, SearchOutcome
+from kb.search_results import SECTION_LABELS, Deferred, PlaceOffer, SearchHit, SearchOutcome
 from kb.snippets import make_snippet, query_analysis, snippet_analysis
 from kb.store import Store
 from kb.text_analysis import query_terms
@@ -312,7 +312,7 @@ def _hits(
                 town=card["town"],
                 target_groups=list(card["target_groups"]),
                 groups=[dict(group) for group in card["groups"]],
-                snippet=make_snippet(body, query or "", spaced=shows_chunk, wanted=wanted),
+                snippet=Deferred(make_snippet, body, query or "", 240, shows_chunk, wanted),
                 matched_section=SECTION_LABELS.get(kind, chunk.heading if chunk else kind),
                 matched_kind=kind,
                 source=card["source_name"],

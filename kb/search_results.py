@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 # What a citizen reads as the reason for a match ("passt wegen: So gehen sie vor"), by section kind.
@@ -16,6 +17,39 @@ SECTION_LABELS = {
 }
 
 
+class Deferred:
+    """A field's value made when the field is first read (DeferredField): a search's snippets are
+    made for the results actually shown, not for those a caller only ranks or counts."""
+
+    __slots__ = ("_make", "_args")
+
+    def __init__(self, make: Callable[..., str], *args: object):
+        self._make, self._args = make, args
+
+    def made(self) -> str:
+        return self._make(*self._args)
+
+
+class DeferredField:
+    """A dataclass field that takes a Deferred in place of its value and makes the value on first
+    read, then keeps it. Reading from two threads at once makes the same value twice at worst (the
+    making is pure); no default, so the field stays a required one in its place."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = "_" + name
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        if instance is None:
+            raise AttributeError(self._slot)  # dataclasses: the field has no default
+        value = instance.__dict__[self._slot]
+        if type(value) is Deferred:
+            value = instance.__dict__[self._slot] = value.made()
+        return value
+
+    def __set__(self, instance: object, value: str | Deferred) -> None:
+        instance.__dict__[self._slot] = value
+
+
 @dataclass
 class SearchHit:
     id: str
@@ -25,7 +59,8 @@ class SearchHit:
     organisation: str | None
     town: str | None
     target_groups: list[str]  # in the project's own words
-    snippet: str  # HTML-escaped, matched words in <mark>
+    # HTML-escaped, matched words in <mark>; a search makes it when it is first read (Deferred)
+    snippet: str = DeferredField()  # type: ignore[assignment]
     matched_section: str  # German name of the best-matching section
     matched_kind: str
     source: str

@@ -474,3 +474,28 @@ def test_project_details_are_shown_read_only_and_copied_for_whoever_keeps_them()
     card["target_groups"].append("x")
     card["groups"][0]["id"] = "changed"
     assert details.card() == {"title": "T", "target_groups": ["Frauen"], "groups": [{"id": "g"}]}
+
+
+def test_a_hit_s_snippet_is_made_when_first_read_and_is_the_same_text(
+    quick_kb: KnowledgeBase, monkeypatch
+) -> None:
+    from kb import search as searching
+    from kb.snippets import make_snippet
+
+    made: list[str] = []
+    monkeypatch.setattr(
+        searching, "make_snippet", lambda *args, **kw: made.append(args[0]) or make_snippet(*args, **kw)
+    )
+    query = "Sprachkurs für Mütter mit Kinderbetreuung"
+    quick_kb.forget_recent_queries()
+    hits = quick_kb.search(query, 5)
+    assert len(hits) >= 3 and made == [], "a snippet was made before it was read"
+    first = hits[0].snippet
+    assert len(made) == 1 and hits[0].snippet is first and len(made) == 1  # made once, then kept
+    assert "<mark>" in first
+    body = made[0]
+    assert first == make_snippet(body, query, spaced=True)  # the text an eager snippet had
+    as_dicts = [hit.to_dict() for hit in hits]
+    assert len(made) == len(hits) and all(d["snippet"] == hit.snippet for d, hit in zip(as_dicts, hits))
+    hits[1].snippet = "changed"  # still an ordinary, writable field
+    assert hits[1].snippet == "changed" and hits[1].to_dict()["snippet"] == "changed"
