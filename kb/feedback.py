@@ -29,14 +29,29 @@ FEEDBACK_WEIGHT = 0.2  # of their mean vector, added to the unit query vector
 def moved_query(query: np.ndarray, passages: list[np.ndarray], weight: float | None = None) -> np.ndarray:
     """The unit query vector moved towards the mean of the passages' vectors by weight (default
     FEEDBACK_WEIGHT); unchanged without passages."""
+    return moved_by(query, feedback_offset(passages, weight))
+
+
+def feedback_offset(passages: list[np.ndarray], weight: float | None = None) -> np.ndarray | None:
+    """What moved_by adds to a query: weight (default FEEDBACK_WEIGHT) times the mean of the
+    passages' vectors; None without passages or weight. The same passages lead search after
+    search, so a search keeps this (SearchMemory.feedback_offset) rather than the passages."""
     weight = FEEDBACK_WEIGHT if weight is None else weight
     if not passages or weight <= 0:
+        return None
+    # np.mean(axis=0) by its own float32 steps, without its Python layers; the same values bit for bit.
+    mean = np.add.reduce(np.stack(passages), axis=0) / len(passages)
+    return (weight * mean).reshape(-1)
+
+
+def moved_by(query: np.ndarray, offset: np.ndarray | None) -> np.ndarray:
+    """The unit query vector plus offset (feedback_offset), normalised; unchanged for None."""
+    if offset is None:
         return query
     shape = np.shape(query)
-    # np.mean(axis=0) and np.linalg.norm by their own float32 steps, without their Python layers
-    # (this runs on every search right after the model call); the same values bit for bit.
-    mean = np.add.reduce(np.stack(passages), axis=0) / len(passages)
-    moved = np.asarray(query, dtype=np.float32).reshape(-1) + weight * mean
+    # np.linalg.norm by its own float32 steps, without its Python layers (this runs on every
+    # search right after the model call); the same values bit for bit.
+    moved = np.asarray(query, dtype=np.float32).reshape(-1) + offset
     norm = float(np.sqrt(moved.dot(moved)))
     return (moved / norm).astype(np.float32).reshape(shape) if norm > 0 else query
 

@@ -152,6 +152,9 @@ class CounterPassages:
         self._lock = threading.Lock()
 
     def vectors(self, model_id: str, embed_passages) -> np.ndarray:
+        vectors = self._vectors.get(model_id)  # a dict's get is atomic: the lock only to embed them
+        if vectors is not None:
+            return vectors
         with self._lock:
             if model_id not in self._vectors:
                 vectors = np.asarray(embed_passages(list(COUNTER_PASSAGES)), dtype=np.float32)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from kb.catalog import Catalog, ChunkHead
-from kb.feedback import FEEDBACK_PROJECTS, moved_query
+from kb.feedback import FEEDBACK_PROJECTS, moved_by
 from kb.filters import NO_FILTERS, Filters
 from kb.fusion import fuse, keyword_confidence
 from kb.indexing import IndexSynchroniser
@@ -216,8 +216,8 @@ class _Ranking:
         assert self._vector is not None, "the first ranking embeds the topic"
         top = [best[pid] for pid, _ in projects[:FEEDBACK_PROJECTS]]
         model_id = self.dense.embedder.model_id
-        vector = moved_query(
-            self._vector, self.memory.feedback_passages(self.store, self.generation, model_id, top)
+        vector = moved_by(
+            self._vector, self.memory.feedback_offset(self.store, self.generation, model_id, top)
         )
         scores, ids = self.index.search(vector, candidate_depth(k), allowed_ids=allowed, unit=True)
         chunks = list(zip(ids.tolist(), scores.tolist(), strict=True))

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from kb import feedback
 from kb.bounded_cache import ByteBoundedCache, approximate_size
 from kb.catalog import Catalog, ChunkHead
-from kb.feedback import feedback_passages
 from kb.filters import Filters
 from kb.places import PlaceFinder, PlaceMention
 from kb.result_details import contact_links, success_lines
@@ -22,6 +22,7 @@ from kb.snippets import spaced_text
 from kb.store import Store
 
 K = TypeVar("K")
+_MISSING = object()
 V = TypeVar("V")
 
 # The town finder (~50 KB: the county's towns in three scripts and the collection's) and the towns
@@ -35,7 +36,7 @@ DETAILS_MEMORY_BYTES = 4 * 1024 * 1024
 # entry and a tuple (~150 bytes) beside the strings it shares with its project's other chunks.
 CHUNK_HEADS_BYTES = 16 * 1024 * 1024
 CHUNK_HEAD_BYTES = 150
-# The feedback passages' vectors of a search's three nearest projects (kb.feedback), 1.5 KB each:
+# The feedback offset of a search's three nearest projects' passages (kb.feedback), 1.5 KB each:
 # the same few passages lead search after search, and reading them took 0.3 ms of a search.
 FEEDBACK_MEMORY_BYTES = 2 * 1024 * 1024
 # The keyword half's hits of recent searches, by topic, depth and filters (at most depth pairs,
@@ -147,18 +148,22 @@ class SearchMemory:
         """Catalog.chunk_heads, remembered per store state."""
         return self._heads.rows(store, generation, chunk_ids)
 
-    def feedback_passages(
+    def feedback_offset(
         self, store: Store, generation: int, model_id: str, chunk_ids: list[int]
-    ) -> list[np.ndarray]:
-        """kb.feedback.feedback_passages, remembered per store state (read-only vectors)."""
-        key = (store.path, generation, model_id, tuple(chunk_ids))
-        vectors = self._feedback.get(key)
-        if vectors is None:
-            vectors = tuple(feedback_passages(store, Catalog(store.db), model_id, chunk_ids))
-            for vector in vectors:
-                vector.flags.writeable = False
-            self._feedback.put(key, vectors)
-        return list(vectors)
+    ) -> np.ndarray | None:
+        """kb.feedback.feedback_offset of these passages' vectors (kb.feedback.feedback_passages),
+        remembered per store state (read-only): the step from the passages to the offset was half
+        of moving the query, right after the model call."""
+        weight = feedback.FEEDBACK_WEIGHT  # read when called, as feedback_offset reads it
+        key = (store.path, generation, model_id, weight, tuple(chunk_ids))
+        offset = self._feedback.get(key, _MISSING)
+        if offset is _MISSING:
+            passages = feedback.feedback_passages(store, Catalog(store.db), model_id, chunk_ids)
+            offset = feedback.feedback_offset(passages, weight)
+            if offset is not None:
+                offset.flags.writeable = False
+            self._feedback.put(key, offset)
+        return offset
 
     def keyword_hits(
         self, store: Store, generation: int, key: tuple, read: Callable[[], list[tuple[int, float]]]

@@ -45,6 +45,20 @@ def test_without_passages_or_weight_the_query_is_unchanged():
     assert moved_query(query, []) is query
     assert moved_query(query, [unit(1, 0, 0)], weight=0) is query
     assert moved_query(query, [unit(1, 0, 0)]).shape == (1, 3)  # the shape the index was given
+    assert kb.feedback.feedback_offset([]) is None and kb.feedback.moved_by(query, None) is query
+
+
+def test_the_query_moved_by_a_kept_offset_is_the_query_moved_by_its_passages():
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        query = rng.standard_normal(384).astype(np.float32)
+        query /= np.linalg.norm(query)
+        passages = list(rng.standard_normal((3, 384)).astype(np.float32))
+        offset = kb.feedback.feedback_offset(passages)
+        assert np.array_equal(kb.feedback.moved_by(query, offset), moved_query(query, passages))
+        assert np.array_equal(
+            kb.feedback.moved_by(query.reshape(1, -1), offset), moved_query(query, passages).reshape(1, -1)
+        )
 
 
 @pytest.mark.model

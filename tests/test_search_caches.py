@@ -258,15 +258,16 @@ def test_chunk_heads_are_kept_per_store_state_and_within_their_bytes(tmp_path: P
     store.close()
 
 
-def test_feedback_passages_are_read_once_per_store_state(quick_kb: KnowledgeBase, monkeypatch) -> None:
+def test_feedback_offsets_are_made_once_per_store_state(quick_kb: KnowledgeBase, monkeypatch) -> None:
     from kb import feedback
     from kb.catalog import Catalog
     from kb.search_memory import SearchMemory
 
     store, model_id = quick_kb.store, quick_kb.dense.embedder.model_id
     chunk_ids = [row[0] for row in store.conn.execute("SELECT id FROM chunks ORDER BY id DESC LIMIT 3")]
-    expected = feedback.feedback_passages(store, Catalog(store.db), model_id, chunk_ids)
-    assert len(expected) == 3
+    passages = feedback.feedback_passages(store, Catalog(store.db), model_id, chunk_ids)
+    assert len(passages) == 3
+    expected = feedback.feedback_offset(passages)
     memory = SearchMemory()
     reads: list[list[int]] = []
     real = feedback.feedback_passages
@@ -275,14 +276,15 @@ def test_feedback_passages_are_read_once_per_store_state(quick_kb: KnowledgeBase
         reads.append(list(ids))
         return real(store_, catalog, model, ids)
 
-    monkeypatch.setattr("kb.search_memory.feedback_passages", counted)
+    monkeypatch.setattr(feedback, "feedback_passages", counted)
     for _ in range(2):
-        found = memory.feedback_passages(store, store.generation(), model_id, chunk_ids)
-        assert all(np.array_equal(a, b) for a, b in zip(found, expected, strict=True))
-        assert not any(vector.flags.writeable for vector in found)
+        found = memory.feedback_offset(store, store.generation(), model_id, chunk_ids)
+        assert found is not None and np.array_equal(found, expected) and not found.flags.writeable
     assert reads == [chunk_ids]
-    memory.feedback_passages(store, store.generation() + 1, model_id, chunk_ids)  # another store state
+    memory.feedback_offset(store, store.generation() + 1, model_id, chunk_ids)  # another store state
     assert len(reads) == 2
+    assert memory.feedback_offset(store, store.generation(), model_id, []) is None  # kept as None too
+    assert memory.feedback_offset(store, store.generation(), model_id, []) is None and len(reads) == 3
 
 
 def test_a_repeated_search_reads_its_keyword_hits_once(quick_kb: KnowledgeBase, monkeypatch) -> None:
@@ -496,6 +498,8 @@ def test_a_hit_s_snippet_is_made_when_first_read_and_is_the_same_text(
     body = made[0]
     assert first == make_snippet(body, query, spaced=True)  # the text an eager snippet had
     as_dicts = [hit.to_dict() for hit in hits]
-    assert len(made) == len(hits) and all(d["snippet"] == hit.snippet for d, hit in zip(as_dicts, hits))
+    assert len(made) == len(hits) and all(
+        d["snippet"] == hit.snippet for d, hit in zip(as_dicts, hits, strict=True)
+    )
     hits[1].snippet = "changed"  # still an ordinary, writable field
     assert hits[1].snippet == "changed" and hits[1].to_dict()["snippet"] == "changed"
