@@ -270,3 +270,21 @@ def test_stale_catalogs_are_compiled_and_fresh_ones_left_alone(tmp_path):
 
     with (folder / "messages.mo").open("rb") as handle:
         assert Translations(handle).gettext("Suche") == "Arama"
+
+
+def test_the_kept_interface_language_follows_the_request_and_a_forced_locale(read_app):
+    from flask_babel import force_locale, refresh
+
+    from webui.i18n import current_language
+
+    with read_app.test_request_context("/?lang=tr"):
+        assert current_language() == "tr" and current_language() == "tr"  # the second from where it is kept
+        with force_locale("ar"):
+            assert current_language() == "ar"
+        assert current_language() == "tr"
+        refresh()
+        assert current_language() == "tr"
+    with read_app.test_request_context("/?lang=uk"):
+        assert current_language() == "uk"
+    with read_app.test_request_context("/"):
+        assert current_language() == "de"

@@ -54,8 +54,18 @@ def select_language() -> str:
 
 
 def current_language() -> str:
-    locale = get_locale()
-    return str(locale) if locale is not None else DEFAULT_LANGUAGE
+    """The request's interface language, kept beside the locale Flask-Babel keeps for the request
+    (as _request_translations keeps the catalog; a changed locale is a miss): a results page asks
+    for it ~26 times (each kept part's key), 3.7 µs each through get_locale()."""
+    state = getattr(g, "_flask_babel", None) if has_app_context() else None
+    found = getattr(state, "_praxisfinder_language", None)
+    if found is None or found[0] is None or found[0] is not getattr(state, "babel_locale", None):
+        locale = get_locale()
+        found = (locale, str(locale) if locale is not None else DEFAULT_LANGUAGE)
+        state = getattr(g, "_flask_babel", None) if has_app_context() else None
+        if state is not None:
+            state._praxisfinder_language = found
+    return found[1]
 
 
 def text_direction(language: str) -> str:
