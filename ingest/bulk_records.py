@@ -33,6 +33,51 @@ _TEXT_HEADING = "Beschreibung"
 # export gone wrong: 200,000 columns made a 9.7 MB project page.
 MAX_FIELDS = 200
 NESTED_TOO_DEEPLY = "nested too deeply to read (more levels than any record needs)"
+# A file's work is bounded by more than its size: 4 MB of broken lines made 2 million problems
+# (1.3 GB, 38 s), and 50 MB of tiny records would be as many projects to embed. A county's
+# collection has tens to hundreds of projects; an export of every funded project, a few thousand.
+MAX_RECORDS = 10_000
+MAX_PROBLEMS_LISTED = 100  # beyond these, problems are counted, not kept
+GIVE_UP_AFTER = 1_000  # entries read without one project: not a file of projects, the rest is left
+MAX_PROBLEMS = 10_000  # a file this broken is read no further, whatever it held before
+
+
+class _Reading:
+    """The records and problems of one file, bounded (see MAX_RECORDS)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.result = ParseResult(records=[])
+        self.entries = 0
+        self.unlisted = 0
+        self.stopped: str | None = None
+
+    def more(self) -> bool:
+        """Whether to read one more entry (a line, a list item, a row)."""
+        if len(self.result.records) >= MAX_RECORDS:
+            self.stopped = (
+                f"more than {MAX_RECORDS:,} records: the first {MAX_RECORDS:,} were read; split the file"
+            )
+        elif self.entries >= GIVE_UP_AFTER and not self.result.records:
+            self.stopped = f"none of the first {GIVE_UP_AFTER:,} entries is a project: the rest was not read"
+        elif len(self.result.problems) + self.unlisted >= MAX_PROBLEMS:
+            self.stopped = f"{MAX_PROBLEMS:,} entries could not be read: the rest was not read"
+        self.entries += 1
+        return self.stopped is None
+
+    def problem(self, reason: str, location: str) -> None:
+        if len(self.result.problems) < MAX_PROBLEMS_LISTED:
+            self.result.problems.append(IngestError(self.path, reason, location))
+        else:
+            self.unlisted += 1
+
+    def finish(self) -> ParseResult:
+        if self.unlisted:
+            reason = f"{self.unlisted:,} more problems (only the first {MAX_PROBLEMS_LISTED} are listed)"
+            self.result.problems.append(IngestError(self.path, reason))
+        if self.stopped:
+            self.result.problems.append(IngestError(self.path, self.stopped))
+        return self.result
 
 
 class _RecordProblem(ValueError):
@@ -57,22 +102,23 @@ def _key(name: str) -> str:
 def _parse_jsonl(path: str, text: str) -> ParseResult:
     if _whole_json_kind(text) is list:
         return _parse_json(path, text)  # a pretty-printed JSON document named .jsonl
-    result = ParseResult(records=[])
+    reading = _Reading(path)
     # Split on newlines only: JSON strings may hold U+2028, which str.splitlines() would cut at.
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        if not reading.more():
+            break
         try:
             value = json.loads(line)
         except json.JSONDecodeError as error:
-            reason = f"not valid JSON: {error.msg} (column {error.colno})"
-            result.problems.append(IngestError(path, reason, f"line {number}"))
+            reading.problem(f"not valid JSON: {error.msg} (column {error.colno})", f"line {number}")
             continue
         except RecursionError:
-            result.problems.append(IngestError(path, NESTED_TOO_DEEPLY, f"line {number}"))
+            reading.problem(NESTED_TOO_DEEPLY, f"line {number}")
             continue
-        _add_record(result, path, value, f"line {number}")
-    return result
+        _add_record(reading, value, f"line {number}")
+    return reading.finish()
 
 
 def _whole_json_kind(text: str) -> type | None:
@@ -97,10 +143,12 @@ def _parse_json(path: str, text: str) -> ParseResult:
         ) from error
     except RecursionError as error:
         raise IngestError(path, NESTED_TOO_DEEPLY) from error
-    result = ParseResult(records=[])
+    reading = _Reading(path)
     for number, value in enumerate(_json_records(path, document), start=1):
-        _add_record(result, path, value, f"record {number}")
-    return result
+        if not reading.more():
+            break
+        _add_record(reading, value, f"record {number}")
+    return reading.finish()
 
 
 def _json_records(path: str, document: object) -> list:
@@ -119,23 +167,20 @@ def _json_records(path: str, document: object) -> list:
     raise IngestError(path, f"expected a list of projects, found a JSON {type(document).__name__}")
 
 
-def _add_record(result: ParseResult, path: str, value: object, location: str) -> None:
+def _add_record(reading: _Reading, value: object, location: str) -> None:
     if not isinstance(value, dict):
         kind = "list" if isinstance(value, list) else type(value).__name__
-        result.problems.append(
-            IngestError(path, f"expected a project object {{...}}, found a {kind}", location)
-        )
+        reading.problem(f"expected a project object {{...}}, found a {kind}", location)
         return
     if len(value) > MAX_FIELDS:
-        reason = f"the record has {len(value):,} fields; at most {MAX_FIELDS} are read"
-        result.problems.append(IngestError(path, reason, location))
+        reading.problem(f"the record has {len(value):,} fields; at most {MAX_FIELDS} are read", location)
         return
     try:
-        result.records.append(_record_from_mapping(value))
+        reading.result.records.append(_record_from_mapping(value))
     except _RecordProblem as problem:
-        result.problems.append(IngestError(path, str(problem), location))
+        reading.problem(str(problem), location)
     except RecursionError:
-        result.problems.append(IngestError(path, NESTED_TOO_DEEPLY, location))
+        reading.problem(NESTED_TOO_DEEPLY, location)
 
 
 def _parse_csv(path: str, text: str) -> ParseResult:
@@ -153,24 +198,27 @@ def _parse_csv(path: str, text: str) -> ParseResult:
         raise IngestError(
             path, f"no title column (found columns {found}); name one column 'title' or 'titel'"
         )
-    result = ParseResult(records=[])
+    reading = _Reading(path)
     while True:
         line = reader.line_num + skip + 1
         try:
             row = next(reader, None)
         except csv.Error as error:
-            result.problems.append(IngestError(path, f"cannot read this row: {error}", f"line {line}"))
+            reading.problem(f"cannot read this row: {error}", f"line {line}")
             break  # the reader cannot resume after a malformed row
         if row is None:
             break
         if not any(cell.strip() for cell in row):
             continue
+        if not reading.more():
+            break
         if any(cell.strip() for cell in row[len(header) :]):
-            reason = f"the row has {len(row)} cells but the header has {len(header)} columns"
-            result.problems.append(IngestError(path, reason, f"line {line}"))
+            reading.problem(
+                f"the row has {len(row)} cells but the header has {len(header)} columns", f"line {line}"
+            )
             continue
-        _add_record(result, path, dict(zip(header, row, strict=False)), f"line {line}")
-    return result
+        _add_record(reading, dict(zip(header, row, strict=False)), f"line {line}")
+    return reading.finish()
 
 
 def _csv_delimiter(lines: list[str]) -> tuple[str, int]:

@@ -151,6 +151,9 @@ def ingest_file(
         store.mark_source_failed(source, error.reason)
         return FileOutcome(str(path), "failed", errors=[str(error)])
     problems = [str(problem) for problem in result.problems]
+    if not result.records:  # every record broken: the file failed, what it gave before stays stored
+        store.mark_source_failed(source, "; ".join(problem.reason for problem in result.problems[:3]))
+        return FileOutcome(str(path), "failed", errors=problems)
     status = "partial" if problems else "ok"
     report = result.report.to_dict() if result.report else None
     if report:

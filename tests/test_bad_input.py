@@ -241,6 +241,7 @@ def test_good_file_turned_bad_keeps_its_projects(store: Store, tmp_path: Path, c
         ".pdf": corpus.good_pdf,
         ".html": lambda: corpus.project_html("Stadtteilmütter Maichingen"),
         ".json": lambda: '{"title": "Vorher gut", "text": "Sprachkurse für Eltern"}'.encode(),
+        ".jsonl": lambda: '{"title": "Vorher gut", "text": "Sprachkurse für Eltern"}'.encode(),
     }
     path.write_bytes(good.get(path.suffix, lambda: corpus.project_markdown("Vorher gut"))())
     if path.suffix == ".csv":

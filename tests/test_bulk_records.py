@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from ingest import IngestError, Section, parse_file
+from ingest import IngestError, Section, bulk_records, parse_file
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -220,3 +221,57 @@ def test_sections_of_the_wrong_shape_are_a_problem_of_that_record(tmp_path: Path
     assert [(r.title, r.sections) for r in result.records] == [("B", [Section("value", "Mehrwert", "gut")])]
     assert [p.location for p in result.problems] == ["line 1"]
     assert "sections must be" in result.problems[0].reason
+
+
+def _jsonl(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "projekte.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _good_lines(count: int) -> list[str]:
+    return [json.dumps({"title": f"Projekt {n}", "text": "Ein Sprachcafé."}) for n in range(count)]
+
+
+def test_a_file_of_broken_lines_is_read_no_further_than_it_must(tmp_path: Path):
+    """Problems beyond the first hundred are counted, not kept; with no project in the first
+    thousand lines the rest is not read."""
+    result = parse_file(_jsonl(tmp_path, ["kein json"] * 200_000))
+    assert result.records == []
+    listed, more, stopped = result.problems[:-2], result.problems[-2], result.problems[-1]
+    assert len(listed) == bulk_records.MAX_PROBLEMS_LISTED
+    assert all(problem.reason.startswith("not valid JSON") for problem in listed)
+    assert more.reason == "900 more problems (only the first 100 are listed)"
+    assert stopped.reason == "none of the first 1,000 entries is a project: the rest was not read"
+    assert str(stopped).startswith(str(tmp_path / "projekte.jsonl"))
+
+
+def test_records_beyond_the_limit_are_not_read(tmp_path: Path):
+    result = parse_file(_jsonl(tmp_path, _good_lines(bulk_records.MAX_RECORDS + 5)))
+    assert len(result.records) == bulk_records.MAX_RECORDS
+    assert result.records[-1].title == f"Projekt {bulk_records.MAX_RECORDS - 1}"
+    (problem,) = result.problems
+    assert problem.reason == "more than 10,000 records: the first 10,000 were read; split the file"
+
+
+def test_good_records_among_endless_broken_lines_are_kept_and_reading_stops(tmp_path: Path):
+    lines = _good_lines(3) + ["{kaputt"] * (bulk_records.MAX_PROBLEMS + 50) + _good_lines(1)
+    result = parse_file(_jsonl(tmp_path, lines))
+    assert [record.title for record in result.records] == ["Projekt 0", "Projekt 1", "Projekt 2"]
+    assert len(result.problems) == bulk_records.MAX_PROBLEMS_LISTED + 2
+    assert result.problems[-1].reason == "10,000 entries could not be read: the rest was not read"
+
+
+@pytest.mark.parametrize("kind", ["json", "csv"])
+def test_json_lists_and_tables_have_the_same_bounds(tmp_path: Path, kind: str):
+    count = bulk_records.GIVE_UP_AFTER + 10
+    if kind == "json":
+        path = tmp_path / "projekte.json"
+        path.write_text(json.dumps([[n] for n in range(count)]), encoding="utf-8")
+    else:
+        path = tmp_path / "projekte.csv"
+        path.write_text("titel;beschreibung\n" + ";Text\n" * count, encoding="utf-8")
+    result = parse_file(path)
+    assert result.records == []
+    assert len(result.problems) == bulk_records.MAX_PROBLEMS_LISTED + 2
+    assert result.problems[-1].reason.startswith("none of the first 1,000 entries is a project")

@@ -295,6 +295,11 @@ def deep_jsonl(depth: int = 100_000) -> bytes:
     return "\n".join([good[0], '{"title": ' + "[" * depth + "]" * depth + "}", good[1]]).encode()
 
 
+def garbage_jsonl(megabytes: int = 5) -> bytes:
+    """Half a million lines, none of them JSON (2 million such lines once kept 1.3 GB of problems)."""
+    return b"kein json\n" * (megabytes * 1024 * 1024 // 10)
+
+
 def wide_csv(columns: int = 50_000) -> bytes:
     """A table with far more columns than any project has fields (a 9.7 MB project page before)."""
     header = "titel;beschreibung;" + ";".join(f"spalte{i}" for i in range(columns))
@@ -373,6 +378,13 @@ BAD_CASES: list[BadCase] = [
     BadCase("long-line-md", "lange-zeile.md", lambda _: long_line_markdown(), "ok"),
     BadCase("deep-json", "tief.json", lambda _: deep_json(), "failed", r"nested too deeply"),
     BadCase("deep-jsonl", "tief.jsonl", lambda _: deep_jsonl(), "partial", r"nested too deeply", "line 2"),
+    BadCase(
+        "garbage-jsonl",
+        "muell.jsonl",
+        lambda _: garbage_jsonl(),
+        "failed",
+        r"not valid JSON|more problems \(only the first 100|none of the first 1,000 entries is a project",
+    ),
     BadCase("wide-csv", "breit.csv", lambda _: wide_csv(), "failed", r"50,002 columns; at most"),
     BadCase("long-word-md", "wortlawine.md", lambda _: long_word_markdown(), "ok"),
     BadCase(
