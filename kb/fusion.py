@@ -11,7 +11,7 @@ corpus size or on BM25's absolute scale.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item", bound=Hashable)  # a chunk id or a project id
@@ -52,14 +52,19 @@ def fuse(
 
 
 def keyword_confidence(
-    query_terms: list[str], doc_freq: Callable[[str], int] | Mapping[str, int], n_docs: int
+    query_terms: list[str],
+    doc_freq: Callable[[str], int] | Mapping[str, int],
+    n_docs: int,
+    compounds: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> float:
     """How much the query speaks the corpus language, 0..1.
 
     The IDF-weighted share of query terms that occur in the corpus.  A term the
     corpus never uses gets the highest IDF, so a question in another language,
     whose words the German corpus lacks, scores near 0 even when it names an
-    entity the corpus knows.
+    entity the corpus knows.  A German compound the corpus never uses as a whole
+    ("Hausaufgabenhilfe") still speaks its language when both parts at one of its
+    breaks (compounds: term -> (first, second) part terms) are corpus words.
     """
     if not query_terms or n_docs <= 0:
         return 0.0
@@ -69,7 +74,9 @@ def keyword_confidence(
         frequency = int(lookup(term) or 0)
         weight = idf(frequency, n_docs)
         total += weight
-        if frequency > 0:
+        if frequency > 0 or any(
+            lookup(first) and lookup(second) for first, second in (compounds or {}).get(term, ())
+        ):
             found += weight
     return found / total if total else 0.0
 

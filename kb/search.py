@@ -22,7 +22,7 @@ from kb.search_memory import ProjectDetails, SearchMemory, project_details, spac
 from kb.search_results import SECTION_LABELS, Deferred, PlaceOffer, SearchHit, SearchOutcome
 from kb.snippets import make_snippet, query_analysis, snippet_analysis
 from kb.store import Store
-from kb.text_analysis import query_terms
+from kb.text_analysis import DEFAULT_ANALYZER, query_terms
 
 COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
 
@@ -126,7 +126,9 @@ class _Ranking:
         self.index = self.dense.current(self.store, self.generation)
         wanted = query_analysis(self.topic)
         self.freqs = self.store.doc_freqs([*wanted.terms, *wanted.parts], self.generation)
-        self.confidence = keyword_confidence(query_terms(self.topic), self.freqs, len(self.index))
+        self.confidence = keyword_confidence(
+            query_terms(self.topic), self.freqs, len(self.index), DEFAULT_ANALYZER.compound_pairs(self.topic)
+        )
 
     def _first_candidates(self, k: int, filters: Filters) -> _Candidates | None:
         """Embed the topic on this thread while the keyword half runs beside it (bench/search.py:

@@ -134,6 +134,15 @@ class Analyzer:
         words = [word for word in self.words(text) if word not in GERMAN_STOP_WORDS]
         return list(dict.fromkeys(self.term(word) for word in words))[:MAX_QUERY_TERMS]
 
+    def compound_pairs(self, text: str) -> dict[str, list[tuple[str, str]]]:
+        """Each query term's (first part, second part) terms at every break of its word."""
+        pairs: dict[str, list[tuple[str, str]]] = {}
+        for word in self.words(text):
+            if word not in GERMAN_STOP_WORDS:
+                parts = self.part_terms(word)
+                pairs.setdefault(self.term(word), list(zip(parts[0::2], parts[1::2], strict=True)))
+        return pairs
+
     def query_parts(self, text: str) -> list[str]:
         """Parts of the query's compounds that are not query terms themselves."""
         whole = set(self.query_terms(text))

@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kb.fusion import KEYWORD_WEIGHT, fuse, keyword_confidence
-from kb.text_analysis import FTS_COLUMNS, FTS_TOKENIZE, index_parts, index_terms, query_terms
+from kb.text_analysis import (
+    DEFAULT_ANALYZER,
+    FTS_COLUMNS,
+    FTS_TOKENIZE,
+    index_parts,
+    index_terms,
+    query_terms,
+)
 
 DENSE = [(10, 0.91), (20, 0.90), (30, 0.86), (40, 0.85)]
 
@@ -118,16 +125,20 @@ def test_confidence_stays_between_zero_and_one(terms, freq) -> None:
     assert 0.0 <= keyword_confidence(terms, freq, 60) <= 1.0
 
 
-def test_a_german_query_is_confident_and_other_languages_are_not_over_a_real_index() -> None:
+def test_a_compound_the_corpus_never_uses_speaks_its_language_when_both_parts_do() -> None:
+    freq = {"hausaufgab": 2, "hilf": 9}
+    pairs = {"hausaufgabenhilf": [("hausaufgab", "enhilf"), ("hausaufgab", "hilf")]}
+    assert keyword_confidence(["hausaufgabenhilf"], freq, 50) == 0.0
+    assert keyword_confidence(["hausaufgabenhilf"], freq, 50, pairs) == 1.0
+    one_part_only = {"hausaufgabenhilf": [("hausaufgab", "enhilf")]}
+    assert keyword_confidence(["hausaufgabenhilf"], freq, 50, one_part_only) == 0.0
+
+
+def _fts_corpus(corpus: list[str]):
+    """A real FTS5 index of the texts (the product's columns and tokenizer) and its doc_freq."""
     db = sqlite3.connect(":memory:")
     db.execute(f"CREATE VIRTUAL TABLE docs USING fts5({', '.join(FTS_COLUMNS)}, tokenize='{FTS_TOKENIZE}')")
     db.execute("CREATE VIRTUAL TABLE vocab USING fts5vocab(docs, 'row')")
-    corpus = [
-        "Ehrenamtliche Sprachpaten begleiten geflüchtete Familien beim Deutschlernen.",
-        "Das Elterncafé lädt Mütter und Väter zum Austausch über Schule und Ausbildung ein.",
-        "Gesundheitslotsinnen erklären das deutsche Gesundheitswesen in mehreren Sprachen.",
-        "Ein Bewerbungstraining bereitet junge Erwachsene auf die Ausbildung im Handwerk vor.",
-    ]
     for rowid, text in enumerate(corpus):
         db.execute(
             "INSERT INTO docs(rowid, terms, parts) VALUES (?, ?, ?)",
@@ -138,8 +149,25 @@ def test_a_german_query_is_confident_and_other_languages_are_not_over_a_real_ind
         row = db.execute("SELECT doc FROM vocab WHERE term = ?", [term]).fetchone()
         return row[0] if row else 0
 
+    return doc_freq
+
+
+CORPUS = [
+    "Ehrenamtliche Sprachpaten begleiten geflüchtete Familien beim Deutschlernen.",
+    "Das Elterncafé lädt Mütter und Väter zum Austausch über Schule und Ausbildung ein.",
+    "Gesundheitslotsinnen erklären das deutsche Gesundheitswesen in mehreren Sprachen.",
+    "Ein Bewerbungstraining bereitet junge Erwachsene auf die Ausbildung im Handwerk vor.",
+    "Kinder machen ihre Hausaufgaben, Ehrenamtliche helfen und geben Hilfe beim Lesen.",
+]
+
+
+def test_a_german_query_is_confident_and_other_languages_are_not_over_a_real_index() -> None:
+    doc_freq = _fts_corpus(CORPUS)
+
     def confidence(query: str) -> float:
-        return keyword_confidence(query_terms(query), doc_freq, len(corpus))
+        return keyword_confidence(
+            query_terms(query), doc_freq, len(CORPUS), DEFAULT_ANALYZER.compound_pairs(query)
+        )
 
     german = confidence("Wo finden Eltern Austausch über Schule und Ausbildung?")
     english = confidence("Where can parents talk about school and vocational training?")
@@ -147,3 +175,13 @@ def test_a_german_query_is_confident_and_other_languages_are_not_over_a_real_ind
     arabic = confidence("أين يمكن للآباء التحدث عن المدرسة والتدريب المهني؟")
     assert german > 0.5
     assert max(english, turkish, arabic) < 0.2
+    # a German compound none of the texts uses, made of words they do use
+    assert confidence("Hausaufgabenhilfe") == 1.0
+    assert keyword_confidence(query_terms("Hausaufgabenhilfe"), doc_freq, len(CORPUS)) == 0.0
+    for other in (
+        "homework assistance",
+        "ödev yardımı",
+        "مساعدة في الواجبات",
+        "допомога з домашніми завданнями",
+    ):
+        assert confidence(other) < 0.2, other

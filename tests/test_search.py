@@ -194,6 +194,13 @@ def test_help_with_offices_and_forms_is_still_answered(sample_kb: KnowledgeBase,
     assert project in [hit.id for hit in hits[:3]]
 
 
+def test_a_german_compound_the_collection_never_uses_still_gets_the_keyword_half(sample_kb: KnowledgeBase):
+    """ "Hausaufgabenhilfe" is in no project; "Hausaufgaben" and "Hilfe" are. Read as a foreign
+    word, it got the dense order alone, and the homework project came 4th."""
+    hits = sample_kb.find("Hausaufgabenhilfe", k=10).hits
+    assert "die-lernwerkstatt" in [hit.id for hit in hits[:3]]
+
+
 def test_a_town_in_the_query_is_a_place_not_the_topic(sample_kb: KnowledgeBase):
     query = "Wir sind ein Sportverein in Herrenberg und wollen geflüchtete Jugendliche über Fußball in den Verein holen."
     outcome = sample_kb.find(query, k=10)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from kb.text_analysis import (
     BM25_WEIGHTS,
+    DEFAULT_ANALYZER,
     FTS_COLUMNS,
     FTS_TOKENIZE,
     index_parts,
@@ -197,3 +198,11 @@ def test_match_expression_leaves_out_compound_parts_said_to_be_too_common():
     assert "terms :" in full
     pruned = match_expression("Sprachpatenschaft", too_common=lambda term: True)
     assert "terms :" not in pruned and pruned == match_expression("Sprachpatenschaft").split(" OR ")[0]
+
+
+def test_compound_pairs_are_the_part_terms_at_each_break():
+    pairs = DEFAULT_ANALYZER.compound_pairs("Hausaufgabenhilfe für Kinder")
+    assert ("hausaufgab", "hilf") in pairs["hausaufgabenhilf"]
+    assert all(len(pair) == 2 for pair in pairs["hausaufgabenhilf"])
+    assert pairs["kind"] == []  # too short to be a compound
+    assert "fur" not in pairs  # stop words ask for nothing
