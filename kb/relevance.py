@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -97,6 +98,7 @@ LEVELS = ((1.9, "sehr ähnlich"), (0.95, "ähnlich"), (HIT_FLOOR, "entfernt"))
 # 0.85 and of "ähnlich" from 0.35 to 0.47 (README "Relevance floor" has both query sets).
 LEVEL_REACH = {"sehr ähnlich": 0.5, "ähnlich": 1.2}
 WEAK_LEVEL = "schwach"
+_LEVEL_RANKS = {name: rank for rank, (_, name) in enumerate(LEVELS)}
 CLOSE_LEVELS = ("sehr ähnlich", "ähnlich")  # what a place offer counts as a matching project
 RELEVANCE_TOP = 3.3
 
@@ -131,6 +133,28 @@ def judge(margin: float, answered: bool = True, best: float | None = None) -> Ju
             break
     relevance = min(max((margin - HIT_FLOOR) / (RELEVANCE_TOP - HIT_FLOOR) * 0.75 + 0.25, 0.0), 1.0)
     return Judgement(round(margin, 4), level, round(relevance, 3))
+
+
+def levels_in_order(judged: dict[str, Judgement], order: Iterable[str]) -> dict[str, Judgement]:
+    """The judgements with no project shown above the level of a project ranked before it.
+
+    The order reads more than the levels (three sections, keywords, feedback) and is the better
+    of the two (tuning set: ordering by level first cost German nDCG@5 0.879 -> 0.868), but a list
+    reading "entfernt, ähnlich" or "ähnlich, sehr ähnlich" from the top says the order is wrong. So
+    a level is capped at the one above it: 15 of 65 answered tuning queries had such a list, and
+    the judged-relevant share of "sehr ähnlich" hits rose from 0.88 to 0.90. Weak projects (below
+    the floors) stay weak and cap nothing, so the same projects are shown as before."""
+    capped = dict(judged)
+    ceiling = 0  # an index into LEVELS
+    for pid in order:
+        judgement = capped.get(pid)
+        if judgement is None or judgement.weak:
+            continue
+        rank = _LEVEL_RANKS[judgement.level]
+        if rank < ceiling:
+            capped[pid] = replace(judgement, level=LEVELS[ceiling][1])
+        ceiling = max(ceiling, rank)
+    return capped
 
 
 def judged_model(model_id: str) -> bool:

@@ -17,7 +17,15 @@ from kb.keyword_half import keyword_hits
 from kb.long_queries import LongQueries
 from kb.places import towns_lifted, without_places
 from kb.pooling import PAIR_WEIGHTS, SECTION_WEIGHTS, best_per_project, pooled, section_scores
-from kb.relevance import CLOSE_LEVELS, Background, CounterPassages, Judgement, judge_projects, judged_model
+from kb.relevance import (
+    CLOSE_LEVELS,
+    Background,
+    CounterPassages,
+    Judgement,
+    judge_projects,
+    judged_model,
+    levels_in_order,
+)
 from kb.search_memory import ProjectDetails, SearchMemory, project_details, spaced_bodies
 from kb.search_results import SECTION_LABELS, Deferred, PlaceOffer, SearchHit, SearchOutcome
 from kb.snippets import make_snippet, query_analysis, snippet_analysis
@@ -200,6 +208,7 @@ class _Ranking:
         )
         if towns:
             fused = towns_lifted(self.catalog, fused, judged, towns)[:k]
+        judged = levels_in_order(judged, (pid for pid, _ in fused))
         shown = _shown_chunks({pid for pid, _ in fused}, (dense_chunks, found.keyword), chunk_rows)
         for fallback in (best_chunk, keyword_best):  # a project without a section passage retrieved
             shown.update({pid: fallback[pid] for pid, _ in fused if pid not in shown and pid in fallback})

@@ -22,6 +22,7 @@ from kb.relevance import (
     judge,
     judge_projects,
     judged_model,
+    levels_in_order,
 )
 from tests.helpers import ROOT
 
@@ -140,3 +141,32 @@ def test_the_background_is_numpys_mean_of_the_top_three_and_standard_deviation_b
         scores = counter @ query
         assert background.level == float(np.mean(np.sort(scores)[::-1][:3]))
         assert background.spread == float(np.std(scores))
+
+
+def _levels(judged: dict, order: list[str]) -> list[str]:
+    return [judged[pid].level for pid in order]
+
+
+def test_no_project_is_shown_above_the_level_of_one_ranked_before_it():
+    margins = {"a": 1.0, "b": 2.5, "c": -1.0, "d": 2.0, "e": -9.0, "f": 1.2}
+    judged = {pid: judge(margin) for pid, margin in margins.items()}
+    order = ["a", "b", "c", "d", "e", "f"]
+    assert _levels(judged, order) == [
+        "ähnlich",
+        "sehr ähnlich",
+        "entfernt",
+        "sehr ähnlich",
+        "schwach",
+        "ähnlich",
+    ]
+    capped = levels_in_order(judged, order)
+    # the weak one stays weak and caps nothing: the same projects are shown
+    assert _levels(capped, order) == ["ähnlich", "ähnlich", "entfernt", "entfernt", "schwach", "entfernt"]
+    assert capped["b"].margin == judged["b"].margin and capped["b"].relevance == judged["b"].relevance
+    assert levels_in_order(judged, ["b", "d", "f", "a", "c", "e"]) == judged  # already in order
+    assert _levels(judged, order)[1] == "sehr ähnlich"  # the judgements given are left as they were
+
+
+def test_projects_outside_the_judgements_are_passed_over():
+    judged = {"a": judge(2.5), "b": judge(1.0)}
+    assert levels_in_order(judged, ["x", "b", "y", "a"])["a"].level == "ähnlich"

@@ -201,6 +201,21 @@ def test_a_german_compound_the_collection_never_uses_still_gets_the_keyword_half
     assert "die-lernwerkstatt" in [hit.id for hit in hits[:3]]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "Kann man irgendwo Dolmetscher für ein Elterngespräch in der Schule finden?",
+        "Wir möchten Kindern aus Flüchtlingsfamilien bei den Schulaufgaben helfen",
+        "Hausaufgabenhilfe",
+        "Which organisations work with migrant women?",
+    ],
+)
+def test_levels_never_rise_down_the_list(sample_kb: KnowledgeBase, query: str):
+    order = {"sehr ähnlich": 0, "ähnlich": 1, "entfernt": 2}
+    levels = [order[hit.level] for hit in sample_kb.find(query, k=10).hits]
+    assert levels and levels == sorted(levels)
+
+
 def test_a_town_in_the_query_is_a_place_not_the_topic(sample_kb: KnowledgeBase):
     query = "Wir sind ein Sportverein in Herrenberg und wollen geflüchtete Jugendliche über Fußball in den Verein holen."
     outcome = sample_kb.find(query, k=10)
