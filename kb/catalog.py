@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from ingest import SECTION_NAMES, ProjectRecord, Section
+from kb.chunking import text_hash
 from kb.filters import Filters
 from kb.group_mapping import group_members
 from kb.short_description import short_description
@@ -221,6 +222,20 @@ class Catalog:
         """(id, text_hash, text) of every chunk, in id order."""
         return [tuple(r) for r in self.db.execute("SELECT id, text_hash, text FROM chunks ORDER BY id")]
 
+    def untitled_passages(self, chunk_ids: list[int]) -> dict[str, str]:
+        """{text hash: text} of these chunks' passages as embedded without the project title
+        (kb.untitled_order), where that differs from the passage as indexed."""
+        sql = "SELECT body FROM chunks WHERE id IN ({marks}) AND body != text"
+        return {text_hash(body): body for (body,) in _rows_for(self.db, sql, [int(i) for i in chunk_ids])}
+
+    def project_passages(self, project_ids: list[str]) -> dict[str, list[tuple[int, str]]]:
+        """Per project (chunk id, text hash of the passage without the title) of all its chunks."""
+        found: dict[str, list[tuple[int, str]]] = {project_id: [] for project_id in project_ids}
+        sql = "SELECT project_id, id, body FROM chunks WHERE project_id IN ({marks}) ORDER BY id"
+        for project_id, chunk_id, body in _rows_for(self.db, sql, project_ids):
+            found[project_id].append((chunk_id, text_hash(body)))
+        return found
+
     def chunk_fingerprint(self) -> str:
         """A digest of which chunks exist with which text; the vector index records the one it covers."""
         return chunk_fingerprint(self.db.execute("SELECT id, text_hash FROM chunks ORDER BY id"))
@@ -359,6 +374,6 @@ def describe(project: dict, trust_summary: bool = False) -> str | None:
 def chunk_fingerprint(chunks: Iterable[tuple[int, str]]) -> str:
     """The fingerprint of (chunk id, text hash) pairs in id order; see Catalog.chunk_fingerprint."""
     digest = hashlib.sha256()
-    for chunk_id, text_hash in chunks:
-        digest.update(f"{chunk_id}:{text_hash};".encode())
+    for chunk_id, passage_hash in chunks:
+        digest.update(f"{chunk_id}:{passage_hash};".encode())
     return digest.hexdigest()

@@ -16,7 +16,9 @@ MAX_CHARS = 800
 TEXT_ONLY_MAX_CHARS = 1600
 # Raise when chunk_project() changes what it produces: stores chunked by an older version are
 # re-chunked (and so re-indexed) when opened.
-CHUNKING_VERSION = 4
+# 5: passages that carry the title are embedded without it too (kb.untitled_order); re-chunking
+# gives new chunk ids, so the next index sync embeds those for a store made before.
+CHUNKING_VERSION = 5
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÄÖÜ0-9„\"(])|\n\s*\n")
 
 PROFILE_HEADING = "Steckbrief"

@@ -164,9 +164,12 @@ class IndexSynchroniser:
         """Embed (into the cache) up to BACKGROUND_BATCH passages the served index lacks."""
         index = self._index
         present = set(index.ids().tolist()) if index is not None else set()
-        todo = [(h, text) for chunk_id, h, text in Catalog(store.db).chunk_refs() if chunk_id not in present]
+        catalog = Catalog(store.db)
+        todo = [(i, h, text) for i, h, text in catalog.chunk_refs() if i not in present][:BACKGROUND_BATCH]
         if todo:
-            self.vectors_for(store, dict(todo[:BACKGROUND_BATCH]), batch=BACKGROUND_BATCH)
+            texts = {h: text for _, h, text in todo}
+            texts.update(catalog.untitled_passages([i for i, _, _ in todo]))  # see _sync_locked
+            self.vectors_for(store, texts, batch=BACKGROUND_BATCH)
 
     def wait_for_background_sync(self, timeout: float | None = None) -> None:
         """Wait until a catch-up running off the request path has finished (for tests and tools)."""
@@ -390,8 +393,11 @@ class IndexSynchroniser:
         if len(stale):
             report.removed = index.remove(stale)
         todo = sorted(wanted.keys() - present)
+        texts = {wanted[i][0]: wanted[i][1] for i in todo}
+        if embed:  # German questions are ordered by the passages without their title too (cache only)
+            texts.update(catalog.untitled_passages(todo))
         vectors, report.embedded = self.vectors_for(
-            store, {wanted[i][0]: wanted[i][1] for i in todo}, progress, embed=embed, batch=batch, pause=pause
+            store, texts, progress, embed=embed, batch=batch, pause=pause
         )
         ready = [i for i in todo if wanted[i][0] in vectors]
         if ready:

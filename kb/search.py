@@ -31,6 +31,7 @@ from kb.search_results import SECTION_LABELS, Deferred, PlaceOffer, SearchHit, S
 from kb.snippets import make_snippet, query_analysis, snippet_analysis
 from kb.store import Store
 from kb.text_analysis import DEFAULT_ANALYZER, query_terms
+from kb.untitled_order import UNTITLED_CONFIDENCE, untitled_ranking
 
 COUNTER = CounterPassages()  # the counter-passage vectors, embedded once per process and model
 
@@ -191,8 +192,11 @@ class _Ranking:
         sections, best_chunk, lowest = section_scores(dense_chunks, chunk_rows)
         dense_projects = pooled(sections, lowest, SECTION_WEIGHTS)
         keyword_projects, keyword_best = found.projects, found.best  # pooled beside the embedding
+        ordered = self._untitled_order(dense_chunks, chunk_rows, found.allowed)
+        if ordered is None:
+            ordered = self._with_feedback(k, found.allowed, dense_projects, best_chunk, chunk_rows)
         fused = fuse(
-            self._with_feedback(k, found.allowed, dense_projects, best_chunk, chunk_rows),
+            ordered,
             keyword_projects,
             keyword_confidence=self.confidence,
             k=3 * k if towns else k,
@@ -213,6 +217,25 @@ class _Ranking:
         for fallback in (best_chunk, keyword_best):  # a project without a section passage retrieved
             shown.update({pid: fallback[pid] for pid, _ in fused if pid not in shown and pid in fallback})
         return _Ranked(fused, judged, shown, chunk_rows)
+
+    def _untitled_order(
+        self, dense_chunks: list[tuple[int, float]], rows: dict[int, ChunkHead], allowed: np.ndarray | None
+    ) -> list[tuple[str, float]] | None:
+        """A German question's dense order: its candidate projects by their passages without the
+        title (kb.untitled_order); None for other questions, or while some are not embedded so."""
+        if self.confidence < UNTITLED_CONFIDENCE:
+            return None
+        assert self._vector is not None, "the first ranking embeds the topic"
+        projects = list(dict.fromkeys(rows[c].project_id for c, _ in dense_chunks if c in rows))
+        model_id = self.dense.embedder.model_id
+        candidates = self.memory.untitled_passages(self.store, self.generation, model_id, projects)
+        if candidates is None:
+            return None
+        chunk_ids = [c for passages in candidates.values() for c in passages.chunk_ids.tolist()]
+        rows.update(
+            self.memory.chunk_heads(self.store, self.generation, [c for c in chunk_ids if c not in rows])
+        )
+        return untitled_ranking(self._vector, candidates, rows, allowed)
 
     def _with_feedback(
         self,

@@ -20,6 +20,7 @@ from kb.places import PlaceFinder, PlaceMention
 from kb.result_details import contact_links, success_lines
 from kb.snippets import spaced_text
 from kb.store import Store
+from kb.untitled_order import ProjectPassages, project_passages
 
 K = TypeVar("K")
 _MISSING = object()
@@ -39,6 +40,10 @@ CHUNK_HEAD_BYTES = 150
 # The feedback offset of a search's three nearest projects' passages (kb.feedback), 1.5 KB each:
 # the same few passages lead search after search, and reading them took 0.3 ms of a search.
 FEEDBACK_MEMORY_BYTES = 2 * 1024 * 1024
+# Per project its passages' vectors without the title (kb.untitled_order), ~1.5 KB a passage and
+# ~5 passages a project: ~1,000 projects. A German search orders 20-40 candidate projects by them;
+# read from the store's vector cache each time that took ~1 ms.
+UNTITLED_MEMORY_BYTES = 8 * 1024 * 1024
 # The keyword half's hits of recent searches, by topic, depth and filters (at most depth pairs,
 # ~15 KB): a query asked again (a way back, the answer page) skips FTS5, which at 100k chunks took
 # 7-10 ms of the repeated search with no embedding left to hide it.
@@ -110,6 +115,7 @@ class SearchMemory:
         self._heads = ChunkHeads(heads_bytes)
         self._feedback = ByteBoundedCache(FEEDBACK_MEMORY_BYTES)
         self._keyword = ByteBoundedCache(KEYWORD_MEMORY_BYTES)
+        self._untitled = ByteBoundedCache(UNTITLED_MEMORY_BYTES)
         self._places = ByteBoundedCache(place_bytes)  # the town finder, and the towns of recent queries
         self._details = ByteBoundedCache(details_bytes)
         self._bodies = ByteBoundedCache(BODIES_MEMORY_BYTES)
@@ -164,6 +170,24 @@ class SearchMemory:
                 offset.flags.writeable = False
             self._feedback.put(key, offset)
         return offset
+
+    def untitled_passages(
+        self, store: Store, generation: int, model_id: str, project_ids: list[str]
+    ) -> dict[str, ProjectPassages] | None:
+        """Per project its passages' vectors without the title (kb.untitled_order), remembered per
+        store state; None when one of the projects has a passage not embedded so (yet)."""
+        state = (store.path, generation, model_id)
+        found = {pid: self._untitled.get((state, pid)) for pid in project_ids}
+        missing = [pid for pid, passages in found.items() if passages is None]
+        if missing:
+            pairs = Catalog(store.db).project_passages(missing)
+            vectors = store.cached_vectors(model_id, [h for chunks in pairs.values() for _, h in chunks])
+            for pid, passages in project_passages(pairs, vectors).items():
+                if passages is None:
+                    return None
+                self._untitled.put((state, pid), passages)
+                found[pid] = passages
+        return found  # type: ignore[return-value]  # every value is set above
 
     def keyword_hits(
         self, store: Store, generation: int, key: tuple, read: Callable[[], list[tuple[int, float]]]
