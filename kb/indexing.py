@@ -165,10 +165,13 @@ class IndexSynchroniser:
         index = self._index
         present = set(index.ids().tolist()) if index is not None else set()
         catalog = Catalog(store.db)
-        todo = [(i, h, text) for i, h, text in catalog.chunk_refs() if i not in present][:BACKGROUND_BATCH]
+        # half a batch of passages: each may come with its text without the title (_sync_locked),
+        # and the two together still make one model call of at most BACKGROUND_BATCH texts
+        todo = [(i, h, text) for i, h, text in catalog.chunk_refs() if i not in present]
+        todo = todo[: max(1, BACKGROUND_BATCH // 2)]
         if todo:
             texts = {h: text for _, h, text in todo}
-            texts.update(catalog.untitled_passages([i for i, _, _ in todo]))  # see _sync_locked
+            texts.update(catalog.untitled_passages([i for i, _, _ in todo]))
             self.vectors_for(store, texts, batch=BACKGROUND_BATCH)
 
     def wait_for_background_sync(self, timeout: float | None = None) -> None:

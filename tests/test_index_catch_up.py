@@ -131,6 +131,8 @@ def test_the_catch_up_takes_an_index_another_process_saved_meanwhile(
     finally:
         release.set()
     kb.dense.wait_for_background_sync(timeout=300)
-    assert calls == [2], f"the catch-up embedded {len(calls)} batches instead of taking the saved index"
+    # one batch (of at most BACKGROUND_BATCH texts: a passage and its text without the title)
+    assert len(calls) == 1, f"the catch-up embedded {len(calls)} batches instead of taking the saved index"
+    assert 1 <= calls[0] <= 2
     index = kb.dense.current(kb.store)
     assert (index.manifest.fingerprint, frozenset(index.ids().tolist())) == store_state(kb.settings.db_path)

@@ -33,6 +33,13 @@ def chunk_ids(kb: KnowledgeBase) -> set[int]:
     return {row[0] for row in Catalog(kb.store.db).chunk_refs()}
 
 
+def passages_to_embed(kb: KnowledgeBase) -> int:
+    """Every chunk's passage, and each section passage once more without the project title."""
+    untitled = Catalog(kb.store.db).untitled_passages(sorted(chunk_ids(kb)))
+    assert untitled
+    return len(chunk_ids(kb)) + len(untitled)
+
+
 def test_ingest_adds_and_removes_vectors_incrementally(settings: Settings, inputs: Path, fake_embedder):
     kb = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
     _, first = kb.ingest([inputs])
@@ -42,8 +49,9 @@ def test_ingest_adds_and_removes_vectors_incrementally(settings: Settings, input
         inputs, "b.md", "Jobpaten", approach="Paten begleiten Geflüchtete jetzt auch im ersten Job."
     )
     _, second = kb.ingest([inputs])
-    # the changed project's five passages are replaced; only the one with new text goes through the model
-    assert (second.rebuilt, second.removed, second.added, second.embedded) == (False, 5, 5, 1)
+    # the changed project's five passages are replaced; only the one with new text goes through the
+    # model, with and without the project title before it (kb.untitled_order)
+    assert (second.rebuilt, second.removed, second.added, second.embedded) == (False, 5, 5, 2)
     assert index_ids(kb) == chunk_ids(kb)
     (inputs / "b.md").unlink()
     kb.delete_source(next(s["id"] for s in kb.sources() if s["name"] == "b.md"))
@@ -114,7 +122,7 @@ def test_another_model_never_uses_the_old_vectors(settings: Settings, inputs: Pa
     switched = KnowledgeBase(other, threads=1)
     report = switched.index()
     assert report.rebuilt and "configured model is st:" in report.notes[0]
-    assert report.embedded == len(chunk_ids(switched))  # the cache is per model
+    assert report.embedded == passages_to_embed(switched)  # the cache is per model
     manifest = read_manifest(settings.index_dir)
     assert manifest.model_id.startswith("st:") and manifest.dim == 384
     assert switched.search("Jobsuche mit Paten", k=1)[0].id == "jobpaten"
@@ -129,7 +137,7 @@ def test_an_index_of_another_model_is_rebuilt_not_served(settings: Settings, inp
     other.model_id = "test:another-model"
     switched = KnowledgeBase(settings, threads=1, embedder=other)
     report = switched.index()
-    assert report.rebuilt and report.embedded == len(chunk_ids(switched))
+    assert report.rebuilt and report.embedded == passages_to_embed(switched)
     assert "built with test:hashing-96, the configured model is test:another-model" in report.notes[0]
     assert read_manifest(settings.index_dir).model_id == "test:another-model"
     switched.close()
