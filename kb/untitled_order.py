@@ -15,9 +15,8 @@ questions of unsure language keep the titled order; the relevance floor, the lev
 snippets read the titled passages for every question.
 
 Measured on samples/eval/queries.jsonl only (README "Search quality", nDCG@5, German / other
-languages): 0.878 / 0.802 -> 0.891 / 0.802. Every gate from 0.3 to 0.5 gives the same (German
-questions score 0.24-1.0, the others' at most 0.27); 0.7-0.9 take some German questions back to the
-titled order (0.880-0.889). Candidates from the titled search's top 50 or 100 passages give the
+languages): 0.879 / 0.802 -> 0.889 / 0.802. Gates 0.5 and 0.7 give the same; 0.3 takes an English
+question in (other languages 0.798). Candidates from the titled search's top 50 or 100 passages give the
 same figures as a second index searched in full over the untitled passages.
 """
 
