@@ -48,6 +48,17 @@ def test_search_shows_the_fitting_project_first_with_section_and_highlight(model
     assert 'action="/merkliste"' in html
 
 
+def test_the_results_say_how_many_of_each_level_they_hold(model_client):
+    html = model_client.get("/", query_string={"q": SPRACHCAFE}).get_data(as_text=True)
+    levels = re.findall(r'<p class="level level-([a-z-]+)">', html)
+    summary = unescape(re.search(r'<p class="level-summary">(.*?)</p>', html, re.S).group(1))
+    names = {"sehr-aehnlich": "sehr ähnlich", "aehnlich": "ähnlich", "entfernt": "entfernt"}
+    expected = [f"{levels.count(css)} {name}" for css, name in names.items() if css in levels]
+    assert levels and " ".join(summary.split()) == "Davon: " + " · ".join(expected)
+    english = model_client.get("/", query_string={"q": SPRACHCAFE, "lang": "en"}).get_data(as_text=True)
+    assert "Of these:" in english
+
+
 def test_search_page_lists_the_same_projects_as_the_api(client):
     html = client.get("/", query_string={"q": "Gesundheit älterer Menschen"}).get_data(as_text=True)
     api = client.get("/api/search", query_string={"q": "Gesundheit älterer Menschen"}).get_json()
