@@ -40,6 +40,7 @@ from bench.synthetic import prepare_synthetic  # noqa: E402
 from index.vector_index import VectorIndex  # noqa: E402
 from kb import search as searching  # noqa: E402
 from kb.catalog import Catalog  # noqa: E402
+from kb.chunking import CHUNKING_VERSION  # noqa: E402
 from kb.filters import Filters  # noqa: E402
 from kb.indexing import IndexSynchroniser  # noqa: E402
 from kb.knowledge_base import KnowledgeBase  # noqa: E402
@@ -54,7 +55,10 @@ GOAL_REPEATED_RATIO = 0.2
 GOAL_LARGE_RATIO = 1.3
 GOAL_FILTER_GAP = 0.05
 GOAL_WARM_REBUILD_S = 2.0
-MARKER = "bench-search.json"  # written when a data folder is complete, so --work-dir can reuse it
+# Written when a data folder is complete, so --work-dir can reuse it; named by the chunking version:
+# a folder chunked by an older one would be re-chunked when opened, and its synthetic passages lack
+# the vectors of their text without the title (bench/synthetic.py), which the index would embed.
+MARKER = f"bench-search-chunking{CHUNKING_VERSION}.json"
 FILTER_AREA = "Bildung"
 # What users type: ideas and questions in the languages of the product's users.
 QUERIES = [

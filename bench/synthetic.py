@@ -25,7 +25,7 @@ import numpy as np
 
 from ingest import ProjectRecord, Section, parse_file
 from kb.catalog import Catalog
-from kb.chunking import chunk_project
+from kb.chunking import chunk_project, text_hash
 from kb.indexing import IndexSynchroniser
 from kb.settings import Settings
 from kb.store import SourceFile, Store
@@ -67,7 +67,7 @@ def prepare_synthetic(data_dir: Path, chunks: int, sample_dir: Path, marker_name
         return {**json.loads(marker.read_text()), "reused": True}
     model_id = IndexSynchroniser(Settings.from_env({}, data_dir=sample_dir)).embedder.model_id
     sample = Store(Settings.from_env({}, data_dir=sample_dir).db_path)
-    hashes = [text_hash for _, text_hash, _ in Catalog(sample.db).chunk_refs()]
+    hashes = [passage_hash for _, passage_hash, _ in Catalog(sample.db).chunk_refs()]
     vectors = sample.cached_vectors(model_id, hashes)
     sample.close()
     store = Store(Settings.from_env({}, data_dir=data_dir).db_path)
@@ -115,6 +115,9 @@ def build_synthetic_collection(
             made = chunk_project(record)
             for chunk, vector in zip(made, _chunk_bases(made, base[pick]), strict=True):
                 vectors[chunk.text_hash] = _noisy(vector, noise)
+                if chunk.body != chunk.text:  # its text without the title (kb.untitled_order): the
+                    # index sync embeds it otherwise, 100k passages through the model
+                    vectors[text_hash(chunk.body)] = _noisy(vector, noise)
             batch.append(record)
             chunks += len(made)
             if chunks >= target_chunks:
