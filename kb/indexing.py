@@ -171,7 +171,8 @@ class IndexSynchroniser:
         todo = todo[: max(1, BACKGROUND_BATCH // 2)]
         if todo:
             texts = {h: text for _, h, text in todo}
-            texts.update(catalog.untitled_passages([i for i, _, _ in todo]))
+            if self.settings.untitled_order:
+                texts.update(catalog.untitled_passages([i for i, _, _ in todo]))
             self.vectors_for(store, texts, batch=BACKGROUND_BATCH)
 
     def wait_for_background_sync(self, timeout: float | None = None) -> None:
@@ -397,7 +398,8 @@ class IndexSynchroniser:
             report.removed = index.remove(stale)
         todo = sorted(wanted.keys() - present)
         texts = {wanted[i][0]: wanted[i][1] for i in todo}
-        if embed:  # German questions are ordered by the passages without their title too (cache only)
+        if embed and self.settings.untitled_order:  # German questions are ordered by the passages
+            # without their title too (kb.untitled_order; the vectors go to the cache only)
             texts.update(catalog.untitled_passages(todo))
         vectors, report.embedded = self.vectors_for(
             store, texts, progress, embed=embed, batch=batch, pause=pause

@@ -223,7 +223,7 @@ class _Ranking:
     ) -> list[tuple[str, float]] | None:
         """A German question's dense order: its candidate projects by their passages without the
         title (kb.untitled_order); None for other questions, or while some are not embedded so."""
-        if self.confidence < UNTITLED_CONFIDENCE:
+        if self.confidence < UNTITLED_CONFIDENCE or not self.dense.settings.untitled_order:
             return None
         assert self._vector is not None, "the first ranking embeds the topic"
         projects = list(dict.fromkeys(rows[c].project_id for c, _ in dense_chunks if c in rows))

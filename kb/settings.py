@@ -47,6 +47,12 @@ SETTINGS_HELP: list[tuple[str, str, str]] = [
         "KB_FUND_RULES",
         "TOML file with the integration fund's rules for the Ideen-Check (default: shipped)",
     ),
+    (
+        "untitled_order",
+        "KB_UNTITLED_ORDER",
+        "1: German questions are ordered by the section passages without the project title too, which "
+        "ingest embeds a second time (about twice the embedding); 0: titled passages only",
+    ),
 ]
 
 
@@ -67,6 +73,7 @@ class Settings:
     today: date | None = None  # the day project statuses are reckoned on; None: the real day (tests fix it)
     county_file: Path | None = None
     fund_rules_file: Path | None = None
+    untitled_order: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -102,6 +109,12 @@ class Settings:
 
 def _convert(type_name: object, raw: str, variable: str) -> object:
     text = str(type_name)
+    if text == "bool":
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{variable}={raw!r} is not 1 or 0")
     try:
         if "int" in text:
             number = whole_number(raw)

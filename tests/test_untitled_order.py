@@ -218,3 +218,34 @@ def test_a_store_made_before_gets_its_untitled_vectors_when_opened(small_kb, tmp
         assert calls
     finally:
         kb.close()
+
+
+@pytest.mark.parametrize(("raw", "value"), [("0", False), ("off", False), ("1", True), ("yes", True)])
+def test_the_untitled_order_is_a_setting(raw: str, value: bool):
+    assert Settings.from_env({"KB_UNTITLED_ORDER": raw}).untitled_order is value
+    assert Settings.from_env({}).untitled_order is True
+
+
+def test_a_setting_that_is_not_one_or_zero_is_refused():
+    with pytest.raises(ValueError, match="KB_UNTITLED_ORDER='maybe' is not 1 or 0"):
+        Settings.from_env({"KB_UNTITLED_ORDER": "maybe"})
+
+
+def test_switched_off_ingest_embeds_each_passage_once_and_german_keeps_the_titled_order(
+    tmp_path: Path, fake_embedder
+):
+    files = write_files(tmp_path / "projects", {name: markdown(*fields) for name, fields in PROJECTS.items()})
+    settings = Settings.from_env({"KB_UNTITLED_ORDER": "0"}, data_dir=tmp_path / "data")
+    kb = KnowledgeBase(settings, threads=1, embedder=fake_embedder)
+    try:
+        _, index = kb.ingest([files])
+        chunks = kb.store.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        assert index.embedded == chunks
+        assert not kb.store.cached_vectors(fake_embedder.model_id, untitled_hashes(kb.store))
+        # even with the vectors there (a store made with the setting on), the search does not use them
+        every_chunk = [chunk_id for chunk_id, _, _ in Catalog(kb.store.db).chunk_refs()]
+        kb.dense.vectors_for(kb.store, Catalog(kb.store.db).untitled_passages(every_chunk))
+        with mock.patch.object(searching, "untitled_ranking", side_effect=AssertionError("switched off")):
+            assert kb.search(GERMAN, k=4, include_weak=True)
+    finally:
+        kb.close()
