@@ -174,13 +174,19 @@ def forget_untitled_vectors(kb: KnowledgeBase) -> int:
         return kb.store.conn.execute(f"DELETE FROM embeddings WHERE text_hash IN ({marks})", hashes).rowcount
 
 
-@pytest.mark.model
-def test_without_the_untitled_vectors_a_german_question_keeps_the_titled_order(small_kb, tmp_path: Path):
+def ingested_apart(small_kb, tmp_path: Path) -> tuple[KnowledgeBase, Settings, object]:
+    """The projects ingested into a store of their own, with the shared model."""
     model = small_kb[0].dense.embedder
     files = write_files(tmp_path / "projects", {name: markdown(*fields) for name, fields in PROJECTS.items()})
     settings = Settings.from_env({}, data_dir=tmp_path / "data")
     kb = KnowledgeBase(settings, threads=1, embedder=model)
     kb.ingest([files])
+    return kb, settings, model
+
+
+@pytest.mark.model
+def test_without_the_untitled_vectors_a_german_question_keeps_the_titled_order(small_kb, tmp_path: Path):
+    kb, settings, model = ingested_apart(small_kb, tmp_path)
     with mock.patch.object(searching, "UNTITLED_CONFIDENCE", 2.0):  # no question counts as German
         titled = [(hit.id, hit.score) for hit in kb.search(GERMAN, k=4, include_weak=True)]
     assert forget_untitled_vectors(kb) == 2 * len(PROJECTS)
@@ -195,11 +201,7 @@ def test_without_the_untitled_vectors_a_german_question_keeps_the_titled_order(s
 
 @pytest.mark.model
 def test_a_store_made_before_gets_its_untitled_vectors_when_opened(small_kb, tmp_path: Path):
-    model = small_kb[0].dense.embedder
-    files = write_files(tmp_path / "projects", {name: markdown(*fields) for name, fields in PROJECTS.items()})
-    settings = Settings.from_env({}, data_dir=tmp_path / "data")
-    kb = KnowledgeBase(settings, threads=1, embedder=model)
-    kb.ingest([files])
+    kb, settings, model = ingested_apart(small_kb, tmp_path)
     forget_untitled_vectors(kb)  # as a store indexed by the version before
     with kb.store.writing():
         kb.store.conn.execute("UPDATE meta SET value = 'chunking 4, analysis 0' WHERE key = 'chunking'")
