@@ -225,6 +225,8 @@ class _Ranking:
         title (kb.untitled_order); None for other questions, or while some are not embedded so."""
         if self.confidence < UNTITLED_CONFIDENCE or not self.dense.settings.untitled_order:
             return None
+        if self.memory.project_names(self.store, self.generation).named_in(self.topic):
+            return None  # a project's name is matched by its titled passages only
         assert self._vector is not None, "the first ranking embeds the topic"
         projects = list(dict.fromkeys(rows[c].project_id for c, _ in dense_chunks if c in rows))
         model_id = self.dense.embedder.model_id

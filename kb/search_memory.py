@@ -20,15 +20,15 @@ from kb.places import PlaceFinder, PlaceMention
 from kb.result_details import contact_links, success_lines
 from kb.snippets import spaced_text
 from kb.store import Store
-from kb.untitled_order import ProjectPassages, project_passages
+from kb.untitled_order import ProjectNames, ProjectPassages, project_passages
 
 K = TypeVar("K")
 _MISSING = object()
 V = TypeVar("V")
 
-# The town finder (~50 KB: the county's towns in three scripts and the collection's) and the towns
-# found in recent queries.
-PLACE_MEMORY_BYTES = 1024 * 1024
+# The town finder (~50 KB: the county's towns in three scripts and the collection's), the towns
+# found in recent queries, and the collection's project titles (~100 bytes a project).
+PLACE_MEMORY_BYTES = 2 * 1024 * 1024
 # A project's card, success line and contact links take 1-3 KB: ~2,000 projects. On the sample the
 # cards, their target groups and success lines took 1.5 ms of a search after the embedding.
 DETAILS_MEMORY_BYTES = 4 * 1024 * 1024
@@ -132,6 +132,15 @@ class SearchMemory:
             mentions = tuple(finder.find(text))
             self._places.put(key, mentions)
         return mentions
+
+    def project_names(self, store: Store, generation: int) -> ProjectNames:
+        """The collection's project titles at this generation (kb.untitled_order)."""
+        key = (store.path, generation, "project names")
+        names = self._places.get(key)
+        if names is None:
+            names = ProjectNames(row["title"] for row in Catalog(store.db).project_list())
+            self._places.put(key, names)
+        return names
 
     def details(self, store: Store, generation: int, project_ids: list[str]) -> dict[str, ProjectDetails]:
         """project_details, remembered per store state and day (a card shows the status of the day)."""

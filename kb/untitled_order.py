@@ -22,15 +22,51 @@ same figures as a second index searched in full over the untitled passages.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from kb.bounded_cache import approximate_size
 from kb.catalog import ChunkHead
 from kb.feedback import FEEDBACK_PROJECTS, moved_query
+from kb.input_limits import MAX_QUERY_CHARS
 from kb.pooling import SECTION_WEIGHTS, best_per_project, pooled, section_scores
+from kb.text_analysis import fold
+
+WORDS = re.compile(r"\w+")
 
 UNTITLED_CONFIDENCE = 0.5  # keyword confidence from which a question counts as German
+MIN_NAME_CHARS = 4  # a shorter title ("Mut") is an ordinary word, not a name typed to find it
+
+
+class ProjectNames:
+    """The collection's project titles, to see whether a question names one: a title typed to
+    find its project ("Brückenworte", "Nähcafé der Kulturen") has its match in the titled passages
+    only, so such a question keeps the titled order (ordered without the title it fell to 2nd)."""
+
+    __slots__ = ("names", "longest")
+
+    def __init__(self, titles: Iterable[str]):
+        self.names = frozenset(name for name in map(_words, titles) if len(name) >= MIN_NAME_CHARS)
+        self.longest = max((name.count(" ") + 1 for name in self.names), default=0)
+
+    def named_in(self, text: str) -> bool:
+        """Whether the text holds a whole title, word for word (case and accents aside)."""
+        words = _words(text[:MAX_QUERY_CHARS]).split()
+        return any(
+            " ".join(words[start : start + length]) in self.names
+            for length in range(1, self.longest + 1)
+            for start in range(len(words) - length + 1)
+        )
+
+    @property
+    def nbytes(self) -> int:  # what kb.bounded_cache counts for it
+        return approximate_size(self.names)
+
+
+def _words(text: str) -> str:
+    return " ".join(WORDS.findall(fold(text)))
 
 
 class ProjectPassages:

@@ -74,9 +74,11 @@ def test_feedback_reorders_but_leaves_the_floor_and_levels_alone(sample_kb: Know
     shared = [hit for hit in with_feedback.hits if hit.id in levels]
     assert len(shared) >= 8
     assert all((hit.level, hit.relevance) == levels[hit.id] for hit in shared)
-    # The sample's homework-help project (grade 3 in samples/eval) rises with feedback.
+    # Feedback reorders; the sample's homework-help project (grade 3 in samples/eval) never falls
+    # (it rose from 3rd to 2nd before the untitled German order put it 2nd without feedback too).
+    assert [hit.id for hit in with_feedback.hits] != [hit.id for hit in without.hits]
     rank = {hit.title: i for i, hit in enumerate(with_feedback.hits)}
     rank_before = {hit.title: i for i, hit in enumerate(without.hits)}
-    assert rank["Die Lernwerkstatt"] < rank_before["Die Lernwerkstatt"]
+    assert rank["Die Lernwerkstatt"] <= rank_before["Die Lernwerkstatt"] <= 2
     # An out-of-scope question still gets nothing.
     assert not sample_kb.find("Wie wird das Wetter am Wochenende?", 10).hits

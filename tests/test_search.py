@@ -216,6 +216,12 @@ def test_levels_never_rise_down_the_list(sample_kb: KnowledgeBase, query: str):
     assert levels and levels == sorted(levels)
 
 
+@pytest.mark.parametrize("title", ["Brückenworte", "Zettelwirtschaft", "Die Lernwerkstatt"])
+def test_a_project_name_typed_finds_that_project_first(sample_kb: KnowledgeBase, title: str):
+    """A name is matched by the titled passages only; the untitled German order must not hide it."""
+    assert sample_kb.find(title, k=5).hits[0].title == title
+
+
 def test_a_town_in_the_query_is_a_place_not_the_topic(sample_kb: KnowledgeBase):
     query = "Wir sind ein Sportverein in Herrenberg und wollen geflüchtete Jugendliche über Fußball in den Verein holen."
     outcome = sample_kb.find(query, k=10)

@@ -16,7 +16,7 @@ from kb import KnowledgeBase, Settings
 from kb.catalog import Catalog, ChunkHead
 from kb.chunking import text_hash
 from kb.store import Store
-from kb.untitled_order import ProjectPassages, project_passages, untitled_ranking
+from kb.untitled_order import ProjectNames, ProjectPassages, project_passages, untitled_ranking
 from tests.helpers import write_files
 
 
@@ -251,3 +251,16 @@ def test_switched_off_ingest_embeds_each_passage_once_and_german_keeps_the_title
             assert kb.search(GERMAN, k=4, include_weak=True)
     finally:
         kb.close()
+
+
+def test_a_question_names_a_project_only_with_its_whole_title():
+    names = ProjectNames(["Brückenworte", "Nähcafé der Kulturen", "Mut", "Café"])
+    assert names.named_in("Brückenworte")
+    assert names.named_in("Wer macht Brueckenworte in Böblingen?")  # umlaut typed as ue
+    assert names.named_in("das NÄHCAFÉ der Kulturen, bitte")
+    assert not names.named_in("ein Nähcafé für Frauen")  # part of a title is not its name
+    assert not names.named_in("Mut machen")  # titles under four letters are ordinary words
+    assert names.named_in("Café")
+    assert not names.named_in("")
+    assert not ProjectNames([]).named_in("Brückenworte")
+    assert names.nbytes > 0
