@@ -190,10 +190,10 @@ class _Ranking:
         # The order reads a project's three best sections, the floor and the levels its two best
         # (the support they were set on: kb.pooling)
         sections, best_chunk, lowest = section_scores(dense_chunks, chunk_rows)
-        dense_projects = pooled(sections, lowest, SECTION_WEIGHTS)
         keyword_projects, keyword_best = found.projects, found.best  # pooled beside the embedding
         ordered = self._untitled_order(dense_chunks, chunk_rows, found.allowed)
-        if ordered is None:
+        if ordered is None:  # the titled order (a German question's untitled one pools its own)
+            dense_projects = pooled(sections, lowest, SECTION_WEIGHTS)
             ordered = self._with_feedback(k, found.allowed, dense_projects, best_chunk, chunk_rows)
         fused = fuse(
             ordered,

@@ -38,6 +38,9 @@ WORDS = re.compile(r"\w+")
 
 UNTITLED_CONFIDENCE = 0.5  # keyword confidence from which a question counts as German
 MIN_NAME_CHARS = 4  # a shorter title ("Mut") is an ordinary word, not a name typed to find it
+# A longer title is a description, not a name anyone types; it also bounds a question's look-up
+# (one 5,000-word title made it 8 ms per German search, for every search).
+MAX_NAME_WORDS = 12
 
 
 class ProjectNames:
@@ -48,7 +51,11 @@ class ProjectNames:
     __slots__ = ("names", "longest")
 
     def __init__(self, titles: Iterable[str]):
-        self.names = frozenset(name for name in map(_words, titles) if len(name) >= MIN_NAME_CHARS)
+        self.names = frozenset(
+            name
+            for name in map(_words, titles)
+            if len(name) >= MIN_NAME_CHARS and name.count(" ") < MAX_NAME_WORDS
+        )
         self.longest = max((name.count(" ") + 1 for name in self.names), default=0)
 
     def named_in(self, text: str) -> bool:

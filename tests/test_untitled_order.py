@@ -264,3 +264,8 @@ def test_a_question_names_a_project_only_with_its_whole_title():
     assert not names.named_in("")
     assert not ProjectNames([]).named_in("Brückenworte")
     assert names.nbytes > 0
+    described = (
+        "Ein Projekt, in dem Ehrenamtliche aus drei Vereinen jede Woche mit geflüchteten Familien kochen"
+    )
+    assert not ProjectNames([described]).named_in(described)  # a description is not a name
+    assert ProjectNames([described, "Brückenworte"]).longest == 1
